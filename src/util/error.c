@@ -1,0 +1,3 @@
+#include "util/error.h"
+
+G_DEFINE_QUARK(sl - error - quark, sl_error)
