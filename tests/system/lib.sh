@@ -1,0 +1,129 @@
+# lib.sh - helpers for system tests: a real stratusd on a random loopback port
+# with a temporary data directory, driven by the installed stratus-* commands.
+#
+# A test file sources this, calls checks, and ends with `finish`. Every check
+# prints "PASS <name>" or "FAIL <name>" (+ details); finish prints
+# "RESULT <passed> <failed>" for the runner. Every process started here is
+# stopped by PID at exit.
+
+set -u
+T_PASS=0
+T_FAIL=0
+T_NAME=$(basename "$0" .sh)
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sltest.XXXXXX")
+T_PIDS=()
+SL_SHARED=${SL_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../shared" && pwd)}
+export SL_SHARED
+
+cleanup() {
+  local pid
+  for pid in "${T_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null
+    fi
+  done
+  rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+
+pass() { T_PASS=$((T_PASS + 1)); echo "PASS $T_NAME: $1"; }
+fail() {
+  T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $1"
+  shift; [ $# -gt 0 ] && printf '    %s\n' "$@"
+  return 0
+}
+
+# run CMD...: runs with stdin closed, captures OUT, ERR, RC.
+run() {
+  OUT=$("$@" </dev/null 2>"$T_TMP/stderr"); RC=$?
+  ERR=$(cat "$T_TMP/stderr")
+}
+
+# check NAME CMD...: CMD must exit 0.
+check() {
+  local name=$1; shift
+  run "$@"
+  if [ "$RC" -eq 0 ]; then pass "$name"; else fail "$name" "exit $RC: $*" "stdout: $OUT" "stderr: $ERR"; fi
+}
+
+# check_out NAME REGEX CMD...: exit 0 and stdout matches the extended regex.
+check_out() {
+  local name=$1 re=$2; shift 2
+  run "$@"
+  if [ "$RC" -eq 0 ] && grep -Eq -- "$re" <<<"$OUT"; then pass "$name"
+  else fail "$name" "exit $RC, want stdout ~ /$re/: $*" "stdout: $OUT" "stderr: $ERR"; fi
+}
+
+# check_err NAME RC REGEX CMD...: exit status RC and stderr matches the regex.
+check_err() {
+  local name=$1 want=$2 re=$3; shift 3
+  run "$@"
+  if [ "$RC" -eq "$want" ] && grep -Eq -- "$re" <<<"$ERR"; then pass "$name"
+  else fail "$name" "exit $RC (want $want), want stderr ~ /$re/: $*" "stdout: $OUT" "stderr: $ERR"; fi
+}
+
+# expect NAME CONDITION-COMMAND...: a plain assertion.
+expect() {
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name" "assertion failed: $*"; fi
+}
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+}
+
+# start_daemon [DIR]: starts stratusd; sets SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
+start_daemon() {
+  SL_DIR=${1:-$T_TMP/data}
+  SL_PORT=${SL_PORT:-$(free_port)}
+  SL_LOG=$T_TMP/stratusd.log
+  stratusd --data-dir "$SL_DIR" --listen "127.0.0.1:$SL_PORT" >>"$SL_LOG" 2>&1 &
+  SL_PID=$!
+  T_PIDS+=("$SL_PID")
+  SL_CA=$SL_DIR/tls/ca.crt
+  local i
+  for i in $(seq 100); do
+    if [ -f "$SL_CA" ] && curl -s -o /dev/null --cacert "$SL_CA" "https://127.0.0.1:$SL_PORT/"; then
+      return 0
+    fi
+    kill -0 "$SL_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "stratusd did not start; log:" >&2; cat "$SL_LOG" >&2
+  return 1
+}
+
+# stop_daemon [SIGNAL]: stops the daemon by PID and waits; sets SL_EXIT.
+stop_daemon() {
+  kill "-${1:-TERM}" "$SL_PID" 2>/dev/null
+  wait "$SL_PID" 2>/dev/null; SL_EXIT=$?
+}
+
+# add_user NAME PASSWORD
+add_user() {
+  printf '%s\n' "$2" | stratus-admin --data-dir "$SL_DIR" user add "$1" >/dev/null
+}
+
+# user_config NAME PASSWORD -> prints the path of a config file for that user.
+user_config() {
+  local f=$T_TMP/$1.cfg
+  cat >"$f" <<CFG
+[default]
+endpoint = 127.0.0.1:$SL_PORT
+username = $1
+password = $2
+ca_certificate = $SL_CA
+CFG
+  echo "$f"
+}
+
+finish() {
+  echo "RESULT $T_PASS $T_FAIL"
+  [ "$T_FAIL" -eq 0 ]
+}
