@@ -1,0 +1,14 @@
+/* api.h - REST resources. Each family registers its routes on a router.
+ *
+ * Resources translate requests into calls of a service (src/pdisk/, …) and
+ * service results into JSON; they never touch the store or drivers.
+ */
+#pragma once
+#include "http/http.h"
+#include "pdisk/pdisk.h"
+
+/* GET / : a tiny HTML home page, no authentication. */
+void sl_api_home_register(SlHttpRouter *router);
+
+/* /disks/… : the persistent disk service (docs/rest-pdisk.md). */
+void sl_api_disks_register(SlHttpRouter *router, SlPdisk *pdisk);

@@ -1,0 +1,251 @@
+/* main.c - stratusd: the daemon hosting every StratusLab service.
+ *
+ *   stratusd [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--pid-file FILE]
+ *
+ * Start-up: data dir (0700) -> store -> storage -> pdisk recovery -> TLS
+ * material -> HTTPS server -> main loop. SIGTERM/SIGINT stop accepting,
+ * let in-flight requests finish and exit 0. See docs/stratusd.md.
+ */
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sl-config.h"
+#include "api/api.h"
+#include "auth/auth.h"
+#include "http/http.h"
+#include "http/tls.h"
+#include "pdisk/pdisk.h"
+#include "storage/driver.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define DEFAULT_DATA_DIR "/var/lib/stratuslab"
+#define DEFAULT_LISTEN "127.0.0.1:2634"
+#define DEFAULT_PORT 2634
+#define AUTH_CACHE_SECONDS 60
+#define STOP_TIMEOUT_MS 10000
+
+typedef struct {
+  char *data_dir;
+  char *listen;
+  char *pid_file;
+  gboolean pdisk;
+} Settings;
+
+static void
+settings_clear(Settings *s)
+{
+  g_free(s->data_dir);
+  g_free(s->listen);
+  g_free(s->pid_file);
+}
+
+/* [daemon] data_dir, listen, pid_file; [services] pdisk = true|false.
+ * Command-line options win over the file. */
+static gboolean
+load_config(const char *path, Settings *s, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+  const char *keys[] = {"data_dir", "listen", "pid_file"};
+  char **dest[] = {&s->data_dir, &s->listen, &s->pid_file};
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    g_autofree char *v = g_key_file_get_string(kf, "daemon", keys[i], NULL);
+    if (v && !*dest[i]) {
+      g_strstrip(v);
+      *dest[i] = g_steal_pointer(&v);
+    }
+  }
+  g_autoptr(GError) local = NULL;
+  gboolean on = g_key_file_get_boolean(kf, "services", "pdisk", &local);
+  if (!local)
+    s->pdisk = on;
+  else if (!g_error_matches(local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+           !g_error_matches(local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s: [services] pdisk: %s", path,
+                local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_password(gpointer data, const char *user, const char *password)
+{
+  return sl_auth_verify(data, user, password);
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  g_main_loop_quit(data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs until SIGTERM or SIGINT. */
+static void
+serve(SlHttpServer *server, const char *host, const Settings *s)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
+  gboolean v6 = strchr(host, ':') != NULL;
+  g_message("stratusd %s listening on https://%s%s%s:%u (data dir %s, services:%s)", SL_VERSION,
+            v6 ? "[" : "", host, v6 ? "]" : "", sl_http_server_get_port(server), s->data_dir,
+            s->pdisk ? " pdisk" : " none");
+  g_main_loop_run(loop);
+  g_source_remove(sigterm);
+  g_source_remove(sigint);
+}
+
+static gboolean
+write_pid_file(const char *path, GError **error)
+{
+  g_autofree char *text = g_strdup_printf("%d\n", (int)getpid());
+  return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+static int
+die(GError *error)
+{
+  fprintf(stderr, "stratusd: %s\n", error ? error->message : "failed");
+  return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  sl_log_init("stratusd");
+  signal(SIGPIPE, SIG_IGN);
+
+  Settings s = {.pdisk = TRUE};
+  g_autofree char *config = NULL;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+      {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Configuration file (GKeyFile)", "FILE"},
+      {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &s.data_dir,
+       "Data directory (default " DEFAULT_DATA_DIR ")", "DIR"},
+      {"listen", 'l', 0, G_OPTION_ARG_STRING, &s.listen,
+       "Address and port to serve HTTPS on (default " DEFAULT_LISTEN ")", "ADDR:PORT"},
+      {"pid-file", 0, 0, G_OPTION_ARG_FILENAME, &s.pid_file, "Write the process id to FILE",
+       "FILE"},
+      {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- the StratusLab cloud daemon");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    fprintf(stderr, "stratusd: %s (see --help)\n", error->message);
+    settings_clear(&s);
+    return 2;
+  }
+  if (version) {
+    printf("stratusd %s\n", SL_VERSION);
+    settings_clear(&s);
+    return 0;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "stratusd: unexpected argument %s (see --help)\n", argv[1]);
+    settings_clear(&s);
+    return 2;
+  }
+  if (config && !load_config(config, &s, &error)) {
+    settings_clear(&s);
+    return die(error);
+  }
+  if (!s.data_dir)
+    s.data_dir = g_strdup(DEFAULT_DATA_DIR);
+  if (!s.listen)
+    s.listen = g_strdup(DEFAULT_LISTEN);
+
+  int rc = 1;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  g_autoptr(SlStore) store = NULL;
+  g_autoptr(SlStorage) storage = NULL;
+  g_autoptr(SlPdisk) pdisk = NULL;
+  g_autoptr(SlAuth) auth = NULL;
+  g_autoptr(SlHttpRouter) router = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *tls_dir = NULL;
+  g_autofree char *volumes = NULL;
+  SlHttpServer *server = NULL;
+
+  if (!sl_http_parse_listen(s.listen, DEFAULT_PORT, &host, &port, &error))
+    goto out;
+  if (!strchr(s.listen, ':') || s.listen[strlen(s.listen) - 1] == ']') {
+    g_set_error(&error, SL_ERROR, SL_ERROR_INVALID, "invalid listen address: %s (want ADDR:PORT)",
+                s.listen);
+    goto out;
+  }
+  if (g_mkdir_with_parents(s.data_dir, 0700) != 0) {
+    int e = errno;
+    g_set_error(&error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", s.data_dir,
+                g_strerror(e));
+    goto out;
+  }
+  store = sl_store_open(s.data_dir, &error);
+  if (!store)
+    goto out;
+  volumes = g_build_filename(s.data_dir, "volumes", NULL);
+  storage = sl_storage_file_new(volumes, &error);
+  if (!storage)
+    goto out;
+  pdisk = sl_pdisk_new(store, storage);
+  if (!sl_pdisk_recover(pdisk, &error))
+    goto out;
+  auth = sl_auth_new(store, AUTH_CACHE_SECONDS);
+  tls_dir = g_build_filename(s.data_dir, "tls", NULL);
+  if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
+    goto out;
+
+  router = sl_http_router_new();
+  sl_http_router_set_auth(router, check_password, auth);
+  sl_api_home_register(router);
+  if (s.pdisk)
+    sl_api_disks_register(router, pdisk);
+
+  server = sl_http_server_start(router, host, port, cert_pem, key_pem, &error);
+  if (!server)
+    goto out;
+  if (s.pid_file && !write_pid_file(s.pid_file, &error)) {
+    sl_http_server_stop(server, 0);
+    goto out;
+  }
+
+  serve(server, host, &s);
+  g_message("stopping: finishing in-flight requests");
+  sl_http_server_stop(server, STOP_TIMEOUT_MS);
+  if (s.pid_file)
+    g_unlink(s.pid_file);
+  g_message("stopped");
+  rc = 0;
+
+out:
+  if (rc != 0)
+    die(error);
+  if (key_pem)
+    memset(key_pem, 0, strlen(key_pem));
+  /* the router holds api state referring to pdisk: free it first */
+  g_clear_pointer(&router, sl_http_router_free);
+  g_clear_pointer(&auth, sl_auth_free);
+  g_clear_pointer(&pdisk, sl_pdisk_free);
+  g_clear_pointer(&storage, sl_storage_free);
+  g_clear_pointer(&store, sl_store_close);
+  settings_clear(&s);
+  return rc;
+}

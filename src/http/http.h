@@ -1,0 +1,152 @@
+/* http.h - the HTTP layer of stratusd: routing table, requests, responses.
+ *
+ * Resources (src/api/) register routes declaratively: a method, a path
+ * pattern whose "{name}" segments capture path parameters, and a handler.
+ * Every pattern also answers under the "/pswd" prefix and with or without a
+ * trailing slash. A POST with ?method=put|delete acts as PUT/DELETE.
+ *
+ * Everything up to the handler call is socket-free (sl_http_router_process),
+ * so routing, parsing, auth and error mapping are unit-testable; server.c only
+ * moves bytes between libmicrohttpd and this.
+ */
+#pragma once
+#include <glib.h>
+#include <jansson.h>
+
+/* ---- requests ---------------------------------------------------------- */
+
+typedef struct {
+  const char *method; /* effective method (after ?method= tunnelling) */
+  const char *path;   /* as received, e.g. "/pswd/disks/" (for messages) */
+  GHashTable *params; /* path parameters: "uuid" -> "…" (never NULL) */
+  GHashTable *query;  /* query arguments (never NULL) */
+  GHashTable *body;   /* body fields, form or JSON object (never NULL) */
+  const char *user;   /* authenticated user; NULL on public routes */
+} SlHttpRequest;
+
+/* Field lookups: NULL when absent. */
+const char *sl_http_request_param(const SlHttpRequest *req, const char *name);
+const char *sl_http_request_field(const SlHttpRequest *req, const char *name);
+
+/* ---- responses --------------------------------------------------------- */
+
+typedef struct SlHttpResponse SlHttpResponse;
+
+/* body may be NULL (empty). The response keeps a reference to body. */
+SlHttpResponse *sl_http_response_new(guint status, const char *content_type, GBytes *body);
+/* Serialises json (stolen) once, compact, as application/json. */
+SlHttpResponse *sl_http_response_new_json(guint status, json_t *json);
+/* {"message": error->message, "code": status}; status = error->code when the
+ * error is in SL_ERROR with a 4xx/5xx code, else 500. */
+SlHttpResponse *sl_http_response_new_error(const GError *error);
+SlHttpResponse *sl_http_response_new_message(guint status, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
+void sl_http_response_add_header(SlHttpResponse *resp, const char *name, const char *value);
+void sl_http_response_free(SlHttpResponse *resp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlHttpResponse, sl_http_response_free)
+
+guint sl_http_response_get_status(const SlHttpResponse *resp);
+const char *sl_http_response_get_content_type(const SlHttpResponse *resp);
+GBytes *sl_http_response_get_body(const SlHttpResponse *resp); /* borrowed, may be NULL */
+/* NULL-terminated flat array name, value, name, value, … (borrowed). */
+const char *const *sl_http_response_get_headers(const SlHttpResponse *resp, guint *n_pairs);
+const char *sl_http_response_get_header(const SlHttpResponse *resp, const char *name);
+
+/* ---- routing ----------------------------------------------------------- */
+
+typedef SlHttpResponse *(*SlHttpHandler)(const SlHttpRequest *req, gpointer data);
+
+typedef enum {
+  SL_HTTP_ROUTE_AUTH = 0,   /* needs an authenticated user (default) */
+  SL_HTTP_ROUTE_PUBLIC = 1, /* served without credentials */
+} SlHttpRouteFlags;
+
+typedef struct {
+  const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+  const char *pattern; /* "/disks/{uuid}/mounts/{mount}" (without /pswd, no trailing /) */
+  SlHttpHandler handler;
+  SlHttpRouteFlags flags;
+} SlHttpRoute;
+
+/* Checks a user's password; must be thread-safe (sl_auth_verify fits). */
+typedef gboolean (*SlHttpAuthFunc)(gpointer data, const char *user, const char *password);
+
+typedef struct SlHttpRouter SlHttpRouter;
+
+SlHttpRouter *sl_http_router_new(void);
+void sl_http_router_free(SlHttpRouter *router);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlHttpRouter, sl_http_router_free)
+
+/* Registers n routes (the array must outlive the router, typically static);
+ * data is passed to their handlers and released with destroy when the router
+ * is freed. Not thread-safe: register everything before serving. */
+void sl_http_router_add(SlHttpRouter *router, const SlHttpRoute *routes, gsize n, gpointer data,
+                        GDestroyNotify destroy);
+/* Without an auth function every authenticated route answers 401. */
+void sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data);
+
+typedef enum {
+  SL_HTTP_MATCH_FOUND,
+  SL_HTTP_MATCH_NO_PATH,   /* 404 */
+  SL_HTTP_MATCH_NO_METHOD, /* 405 */
+} SlHttpMatchResult;
+
+typedef struct {
+  const SlHttpRoute *route;
+  gpointer data;
+  GHashTable *params; /* owned; free with sl_http_match_clear */
+} SlHttpMatch;
+
+/* Matches a received path (any /pswd prefix, trailing slashes) against the table.
+ * HEAD matches GET routes. */
+SlHttpMatchResult sl_http_router_match(SlHttpRouter *router, const char *method, const char *path,
+                                       SlHttpMatch *match);
+void sl_http_match_clear(SlHttpMatch *match);
+
+/* One request as read from the wire. */
+typedef struct {
+  const char *method;
+  const char *path;          /* decoded path, without the query */
+  GHashTable *query;         /* may be NULL */
+  const char *authorization; /* Authorization header or NULL */
+  const char *content_type;  /* Content-Type header or NULL */
+  const char *body;          /* may be NULL when body_len == 0 */
+  gsize body_len;
+} SlHttpInput;
+
+/* Routes, authenticates, parses the body and calls the handler. Never returns
+ * NULL. *user is set to the authenticated user (or NULL), newly allocated. */
+SlHttpResponse *sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user);
+
+/* ---- helpers (exported for tests) -------------------------------------- */
+
+/* Path without the /pswd prefix and without trailing slashes ("/" stays "/"). */
+char *sl_http_normalize_path(const char *path);
+/* "PUT"/"DELETE" for a POST with ?method=put|delete (any case), else method. */
+const char *sl_http_effective_method(const char *method, GHashTable *query);
+/* Fields of an x-www-form-urlencoded or JSON-object body; an empty body gives
+ * an empty table. Errors are SL_ERROR_INVALID (400) or 415 for other types. */
+GHashTable *sl_http_parse_body(const char *content_type, const char *data, gsize len,
+                               GError **error);
+/* Decodes "Basic base64(user:password)". FALSE if absent or malformed. */
+gboolean sl_http_parse_basic_auth(const char *header, char **user, char **password);
+/* "host:port", "[v6]:port", or "host" (default_port). */
+gboolean sl_http_parse_listen(const char *listen, guint16 default_port, char **host, guint16 *port,
+                              GError **error);
+
+/* ---- server ------------------------------------------------------------ */
+
+#define SL_HTTP_MAX_BODY (1024 * 1024)
+
+typedef struct SlHttpServer SlHttpServer;
+
+/* Starts HTTPS on host:port (port 0 = any free port) with a thread pool of one
+ * thread per core. cert_pem/key_pem are copied. Fails with a one-line message
+ * ("cannot listen on …: Address already in use"). The router must outlive the
+ * server. */
+SlHttpServer *sl_http_server_start(SlHttpRouter *router, const char *host, guint16 port,
+                                   const char *cert_pem, const char *key_pem, GError **error);
+/* The port actually bound. */
+guint16 sl_http_server_get_port(SlHttpServer *server);
+/* Stops accepting, waits (at most timeout_ms) for in-flight requests, stops. */
+void sl_http_server_stop(SlHttpServer *server, guint timeout_ms);

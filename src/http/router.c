@@ -1,0 +1,220 @@
+/* router.c - the routing table and the socket-free request pipeline. */
+#include "http/http.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+typedef struct {
+  const SlHttpRoute *route;
+  char **segments; /* pattern split on '/', without the leading empty one */
+  guint n_segments;
+  gpointer data;
+} Entry;
+
+typedef struct {
+  gpointer data;
+  GDestroyNotify destroy;
+} Owned;
+
+struct SlHttpRouter {
+  GArray *entries; /* of Entry */
+  GArray *owned;   /* of Owned */
+  SlHttpAuthFunc auth;
+  gpointer auth_data;
+};
+
+SlHttpRouter *
+sl_http_router_new(void)
+{
+  SlHttpRouter *router = g_new0(SlHttpRouter, 1);
+  router->entries = g_array_new(FALSE, TRUE, sizeof(Entry));
+  router->owned = g_array_new(FALSE, TRUE, sizeof(Owned));
+  return router;
+}
+
+void
+sl_http_router_free(SlHttpRouter *router)
+{
+  if (!router)
+    return;
+  for (guint i = 0; i < router->entries->len; i++)
+    g_strfreev(g_array_index(router->entries, Entry, i).segments);
+  g_array_unref(router->entries);
+  for (guint i = 0; i < router->owned->len; i++) {
+    Owned *o = &g_array_index(router->owned, Owned, i);
+    if (o->destroy)
+      o->destroy(o->data);
+  }
+  g_array_unref(router->owned);
+  g_free(router);
+}
+
+/* "/a/b" -> {"a", "b"}; "/" -> {} */
+static char **
+split_path(const char *normalized, guint *n)
+{
+  if (strcmp(normalized, "/") == 0) {
+    *n = 0;
+    return g_new0(char *, 1);
+  }
+  char **parts = g_strsplit(normalized + 1, "/", -1);
+  *n = g_strv_length(parts);
+  return parts;
+}
+
+void
+sl_http_router_add(SlHttpRouter *router, const SlHttpRoute *routes, gsize n, gpointer data,
+                   GDestroyNotify destroy)
+{
+  for (gsize i = 0; i < n; i++) {
+    g_autofree char *norm = sl_http_normalize_path(routes[i].pattern);
+    Entry e = {.route = &routes[i], .data = data};
+    e.segments = split_path(norm, &e.n_segments);
+    g_array_append_val(router->entries, e);
+  }
+  if (data || destroy) {
+    Owned o = {data, destroy};
+    g_array_append_val(router->owned, o);
+  }
+}
+
+void
+sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data)
+{
+  router->auth = func;
+  router->auth_data = data;
+}
+
+static gboolean
+is_param(const char *segment, gsize *len)
+{
+  *len = strlen(segment);
+  return *len > 2 && segment[0] == '{' && segment[*len - 1] == '}';
+}
+
+static gboolean
+entry_matches(const Entry *e, char **parts, guint n, GHashTable *params)
+{
+  if (e->n_segments != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    gsize len;
+    if (is_param(e->segments[i], &len)) {
+      if (!*parts[i])
+        return FALSE;
+      if (params)
+        g_hash_table_insert(params, g_strndup(e->segments[i] + 1, len - 2), g_strdup(parts[i]));
+    } else if (strcmp(e->segments[i], parts[i]) != 0) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+SlHttpMatchResult
+sl_http_router_match(SlHttpRouter *router, const char *method, const char *path, SlHttpMatch *match)
+{
+  memset(match, 0, sizeof *match);
+  g_autofree char *norm = sl_http_normalize_path(path);
+  guint n;
+  g_auto(GStrv) parts = split_path(norm, &n);
+  if (g_strcmp0(method, "HEAD") == 0)
+    method = "GET";
+  gboolean path_known = FALSE;
+  for (guint i = 0; i < router->entries->len; i++) {
+    const Entry *e = &g_array_index(router->entries, Entry, i);
+    if (!entry_matches(e, parts, n, NULL))
+      continue;
+    path_known = TRUE;
+    if (g_strcmp0(e->route->method, method) != 0)
+      continue;
+    match->route = e->route;
+    match->data = e->data;
+    match->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    entry_matches(e, parts, n, match->params);
+    return SL_HTTP_MATCH_FOUND;
+  }
+  return path_known ? SL_HTTP_MATCH_NO_METHOD : SL_HTTP_MATCH_NO_PATH;
+}
+
+void
+sl_http_match_clear(SlHttpMatch *match)
+{
+  g_clear_pointer(&match->params, g_hash_table_unref);
+  match->route = NULL;
+  match->data = NULL;
+}
+
+const char *
+sl_http_request_param(const SlHttpRequest *req, const char *name)
+{
+  return req->params ? g_hash_table_lookup(req->params, name) : NULL;
+}
+
+const char *
+sl_http_request_field(const SlHttpRequest *req, const char *name)
+{
+  return req->body ? g_hash_table_lookup(req->body, name) : NULL;
+}
+
+static char *
+authenticate(SlHttpRouter *router, const char *authorization)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+  if (!router->auth || !sl_http_parse_basic_auth(authorization, &user, &password))
+    return NULL;
+  gboolean ok = router->auth(router->auth_data, user, password);
+  if (password)
+    memset(password, 0, strlen(password));
+  return ok ? g_steal_pointer(&user) : NULL;
+}
+
+SlHttpResponse *
+sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_out)
+{
+  *user_out = NULL;
+  g_autoptr(GHashTable) empty_query = NULL;
+  GHashTable *query = in->query;
+  if (!query)
+    query = empty_query = g_hash_table_new(g_str_hash, g_str_equal);
+  const char *method = sl_http_effective_method(in->method, query);
+
+  SlHttpMatch match;
+  SlHttpMatchResult result = sl_http_router_match(router, method, in->path, &match);
+  gboolean public = result == SL_HTTP_MATCH_FOUND && (match.route->flags & SL_HTTP_ROUTE_PUBLIC);
+  g_autofree char *user = NULL;
+  if (!public) {
+    user = authenticate(router, in->authorization);
+    if (!user) {
+      sl_http_match_clear(&match);
+      return sl_http_response_new_message(401, "authentication required");
+    }
+  }
+  *user_out = g_strdup(user);
+  if (result == SL_HTTP_MATCH_NO_PATH)
+    return sl_http_response_new_message(404, "no such resource: %s", in->path);
+  if (result == SL_HTTP_MATCH_NO_METHOD)
+    return sl_http_response_new_message(405, "method %s not allowed on %s", method, in->path);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) body = sl_http_parse_body(in->content_type, in->body, in->body_len, &error);
+  if (!body) {
+    sl_http_match_clear(&match);
+    return sl_http_response_new_error(error);
+  }
+  SlHttpRequest req = {
+      .method = method,
+      .path = in->path,
+      .params = match.params,
+      .query = query,
+      .body = body,
+      .user = user,
+  };
+  SlHttpResponse *resp = match.route->handler(&req, match.data);
+  sl_http_match_clear(&match);
+  if (!resp)
+    resp = sl_http_response_new_message(500, "internal error");
+  return resp;
+}
