@@ -19,6 +19,9 @@ gboolean sl_auth_check_password(const char *password, const char *stored);
 
 typedef struct SlAuth SlAuth;
 
+#define SL_AUTH_CACHE_SECONDS 60 /* the default to pass as cache_seconds */
+
+/* store is borrowed (must outlive auth). cache_seconds == 0 disables the cache. */
 SlAuth *sl_auth_new(SlStore *store, guint cache_seconds);
 void sl_auth_free(SlAuth *auth);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlAuth, sl_auth_free)

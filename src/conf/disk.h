@@ -59,6 +59,10 @@ gboolean sl_disk_type_from_string(const char *s, SlDiskType *out);
 const char *sl_visibility_to_string(SlVisibility v); /* "private" / "public" */
 gboolean sl_visibility_from_string(const char *s, SlVisibility *out);
 
+/* "CREATING" / "READY" / "DELETING" (how the store writes the state column). */
+const char *sl_disk_state_to_string(SlDiskState state);
+gboolean sl_disk_state_from_string(const char *s, SlDiskState *out);
+
 /* "yyyy/MM/dd HH:mm:ss" in UTC, as the guide shows. Newly allocated. */
 char *sl_disk_format_created(gint64 created);
 
@@ -77,4 +81,9 @@ typedef struct {
 
 SlMount *sl_mount_new(void);
 void sl_mount_free(SlMount *mount);
+SlMount *sl_mount_copy(const SlMount *mount);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlMount, sl_mount_free)
+
+/* {"mountId", "diskId", "vmId" (number), "node", "target"} in that order; the REST
+ * layer may drop "diskId" for listings (docs/rest-pdisk.md). */
+json_t *sl_mount_to_json(const SlMount *mount);

@@ -28,7 +28,7 @@ struct SlStorage {
   const SlStorageOps *ops;
 };
 
-/* The file driver, rooted at dir (created if needed). */
+/* The file driver, rooted at dir (created 0700 if needed): volumes are dir/<uuid>.img. */
 SlStorage *sl_storage_file_new(const char *dir, GError **error);
 
 static inline void

@@ -1,0 +1,45 @@
+/* migrations.c - every schema change of the SQLite backend, in order.
+ *
+ * Never edit a step once released: append a new one. Step i brings
+ * PRAGMA user_version from i to i + 1; sqlite.c runs each pending step in its
+ * own BEGIN IMMEDIATE transaction, so a crash leaves either version.
+ */
+#include "store/store-private.h"
+
+const char *const sl_store_sqlite_migrations[] = {
+    /* 0 -> 1: users, disks, mounts. Enumerations are stored by name so the
+     * file stays readable with the sqlite3 shell. */
+    "CREATE TABLE users ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  hash TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE disks ("
+    "  uuid TEXT PRIMARY KEY NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  tag TEXT NOT NULL DEFAULT '',"
+    "  identifier TEXT UNIQUE,"
+    "  quarantine TEXT,"
+    "  grp TEXT,"
+    "  size INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  visibility TEXT NOT NULL DEFAULT 'private',"
+    "  type TEXT NOT NULL DEFAULT 'DATA_IMAGE_RAW_READ_WRITE',"
+    "  state TEXT NOT NULL DEFAULT 'CREATING',"
+    "  seed INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX disks_owner ON disks(owner);"
+    "CREATE INDEX disks_created ON disks(created);"
+    "CREATE TABLE mounts ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  disk_uuid TEXT NOT NULL REFERENCES disks(uuid) ON DELETE RESTRICT,"
+    "  vm_id INTEGER NOT NULL,"
+    "  node TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX mounts_disk ON mounts(disk_uuid);"
+    "CREATE UNIQUE INDEX mounts_vm_target ON mounts(vm_id, target) WHERE target <> 'static';",
+};
+
+const int sl_store_sqlite_migration_count = G_N_ELEMENTS(sl_store_sqlite_migrations);

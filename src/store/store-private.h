@@ -1,0 +1,50 @@
+/* store-private.h - what a store backend implements (only src/store/ sees this).
+ *
+ * A backend embeds SlStore as its first member and fills an SlStoreOps; store.c
+ * dispatches the public sl_store_* calls to it and bumps the generation counter
+ * after every successful change of disks or mounts. Each op has the contract of
+ * the public function of the same name in store.h.
+ */
+#pragma once
+#include <stdatomic.h>
+
+#include "store/store.h"
+
+typedef struct {
+  const char *name;
+  void (*close)(SlStore *store);
+  int (*schema_version)(SlStore *store);
+
+  gboolean (*user_add)(SlStore *store, const char *name, const char *hash, GError **error);
+  gboolean (*user_set_hash)(SlStore *store, const char *name, const char *hash, GError **error);
+  gboolean (*user_delete)(SlStore *store, const char *name, GError **error);
+  SlUser *(*user_get)(SlStore *store, const char *name, GError **error);
+  GPtrArray *(*user_list)(SlStore *store, GError **error);
+
+  gboolean (*disk_insert)(SlStore *store, const SlDisk *disk, GError **error);
+  SlDisk *(*disk_get)(SlStore *store, const char *uuid, GError **error);
+  GPtrArray *(*disk_list_visible)(SlStore *store, const char *owner, GError **error);
+  GPtrArray *(*disk_list_all)(SlStore *store, GError **error);
+  gboolean (*disk_update)(SlStore *store, const SlDisk *disk, GError **error);
+  gboolean (*disk_set_state)(SlStore *store, const char *uuid, SlDiskState state, GError **error);
+  gboolean (*disk_delete)(SlStore *store, const char *uuid, GError **error);
+
+  gboolean (*mount_insert)(SlStore *store, const SlMount *mount, GError **error);
+  SlMount *(*mount_get)(SlStore *store, const char *id, GError **error);
+  GPtrArray *(*mount_list_for_disk)(SlStore *store, const char *disk_uuid, GError **error);
+  GPtrArray *(*mount_list_for_vm)(SlStore *store, gint64 vm_id, GError **error);
+  gboolean (*mount_delete)(SlStore *store, const char *id, GError **error);
+} SlStoreOps;
+
+struct SlStore {
+  const SlStoreOps *ops;
+  _Atomic guint64 generation;
+};
+
+/* Backends. */
+SlStore *sl_store_sqlite_open(const char *data_dir, GError **error);
+
+/* Schema steps of the SQLite backend (migrations.c): step i takes the schema
+ * from version i to i + 1 (PRAGMA user_version). */
+extern const char *const sl_store_sqlite_migrations[];
+extern const int sl_store_sqlite_migration_count;

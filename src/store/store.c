@@ -1,0 +1,159 @@
+/* store.c - public sl_store_* entry points: dispatch to the backend's ops and
+ * keep the change generation. */
+#include "store/store-private.h"
+
+#include <glib/gstdio.h>
+
+#include "util/error.h"
+
+void
+sl_user_free(SlUser *user)
+{
+  if (!user)
+    return;
+  g_free(user->name);
+  g_free(user->hash);
+  g_free(user);
+}
+
+SlStore *
+sl_store_open(const char *data_dir, GError **error)
+{
+  g_return_val_if_fail(data_dir != NULL, NULL);
+  if (g_mkdir_with_parents(data_dir, 0700) != 0) {
+    int e = errno;
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create data directory %s: %s", data_dir,
+                g_strerror(e));
+    return NULL;
+  }
+  return sl_store_sqlite_open(data_dir, error);
+}
+
+void
+sl_store_close(SlStore *store)
+{
+  if (store)
+    store->ops->close(store);
+}
+
+int
+sl_store_schema_version(SlStore *store)
+{
+  return store->ops->schema_version(store);
+}
+
+guint64
+sl_store_generation(SlStore *store)
+{
+  return atomic_load(&store->generation);
+}
+
+static gboolean
+changed(SlStore *store, gboolean ok)
+{
+  if (ok)
+    atomic_fetch_add(&store->generation, 1);
+  return ok;
+}
+
+gboolean
+sl_store_user_add(SlStore *store, const char *name, const char *hash, GError **error)
+{
+  return store->ops->user_add(store, name, hash, error);
+}
+
+gboolean
+sl_store_user_set_hash(SlStore *store, const char *name, const char *hash, GError **error)
+{
+  return store->ops->user_set_hash(store, name, hash, error);
+}
+
+gboolean
+sl_store_user_delete(SlStore *store, const char *name, GError **error)
+{
+  return store->ops->user_delete(store, name, error);
+}
+
+SlUser *
+sl_store_user_get(SlStore *store, const char *name, GError **error)
+{
+  return store->ops->user_get(store, name, error);
+}
+
+GPtrArray *
+sl_store_user_list(SlStore *store, GError **error)
+{
+  return store->ops->user_list(store, error);
+}
+
+gboolean
+sl_store_disk_insert(SlStore *store, const SlDisk *disk, GError **error)
+{
+  return changed(store, store->ops->disk_insert(store, disk, error));
+}
+
+SlDisk *
+sl_store_disk_get(SlStore *store, const char *uuid, GError **error)
+{
+  return store->ops->disk_get(store, uuid, error);
+}
+
+GPtrArray *
+sl_store_disk_list_visible(SlStore *store, const char *owner, GError **error)
+{
+  return store->ops->disk_list_visible(store, owner, error);
+}
+
+GPtrArray *
+sl_store_disk_list_all(SlStore *store, GError **error)
+{
+  return store->ops->disk_list_all(store, error);
+}
+
+gboolean
+sl_store_disk_update(SlStore *store, const SlDisk *disk, GError **error)
+{
+  return changed(store, store->ops->disk_update(store, disk, error));
+}
+
+gboolean
+sl_store_disk_set_state(SlStore *store, const char *uuid, SlDiskState state, GError **error)
+{
+  return changed(store, store->ops->disk_set_state(store, uuid, state, error));
+}
+
+gboolean
+sl_store_disk_delete(SlStore *store, const char *uuid, GError **error)
+{
+  return changed(store, store->ops->disk_delete(store, uuid, error));
+}
+
+gboolean
+sl_store_mount_insert(SlStore *store, const SlMount *mount, GError **error)
+{
+  return changed(store, store->ops->mount_insert(store, mount, error));
+}
+
+SlMount *
+sl_store_mount_get(SlStore *store, const char *id, GError **error)
+{
+  return store->ops->mount_get(store, id, error);
+}
+
+GPtrArray *
+sl_store_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error)
+{
+  return store->ops->mount_list_for_disk(store, disk_uuid, error);
+}
+
+GPtrArray *
+sl_store_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error)
+{
+  return store->ops->mount_list_for_vm(store, vm_id, error);
+}
+
+gboolean
+sl_store_mount_delete(SlStore *store, const char *id, GError **error)
+{
+  return changed(store, store->ops->mount_delete(store, id, error));
+}
