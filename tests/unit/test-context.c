@@ -1,0 +1,6 @@
+/* test-context.c - placeholder, replaced shortly. */
+int
+main(void)
+{
+  return 0;
+}
