@@ -1,0 +1,383 @@
+/* test-store.c - store/sqlite: migrations, CRUD, constraints, threads, kill -9. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static int
+setup(void **state)
+{
+  char *dir = g_dir_make_tmp("test-store-XXXXXX", NULL);
+  assert_non_null(dir);
+  *state = dir;
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  g_free(*state);
+  return 0;
+}
+
+static SlStore *
+open_store(const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  SlStore *s = sl_store_open(dir, &error);
+  assert_null(error);
+  assert_non_null(s);
+  return s;
+}
+
+static SlDisk *
+make_disk(const char *uuid, const char *owner, gint64 created, SlVisibility vis, SlDiskState state)
+{
+  SlDisk *d = sl_disk_new();
+  d->uuid = g_strdup(uuid);
+  d->owner = g_strdup(owner);
+  d->size = 3;
+  d->created = created;
+  d->visibility = vis;
+  d->state = state;
+  return d;
+}
+
+static void
+insert(SlStore *s, const char *uuid, const char *owner, gint64 created, SlVisibility vis,
+       SlDiskState state)
+{
+  g_autoptr(SlDisk) d = make_disk(uuid, owner, created, vis, state);
+  g_autoptr(GError) error = NULL;
+  assert_true(sl_store_disk_insert(s, d, &error));
+  assert_null(error);
+}
+
+static void
+test_migrations_idempotent(void **state)
+{
+  const char *dir = *state;
+  SlStore *s = open_store(dir);
+  int v = sl_store_schema_version(s);
+  assert_true(v >= 1);
+  assert_true(sl_store_user_add(s, "alice", "$y$x", NULL));
+  sl_store_close(s);
+  for (int i = 0; i < 3; i++) {
+    s = open_store(dir);
+    assert_int_equal(sl_store_schema_version(s), v);
+    g_autoptr(SlUser) u = sl_store_user_get(s, "alice", NULL);
+    assert_non_null(u);
+    sl_store_close(s);
+  }
+  g_autofree char *db = g_build_filename(dir, "stratus.db", NULL);
+  assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
+
+  /* a database from a newer program is refused */
+  sqlite3 *raw = NULL;
+  assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(raw);
+  g_autoptr(GError) error = NULL;
+  assert_null(sl_store_open(dir, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_INTERNAL));
+}
+
+static void
+test_users(void **state)
+{
+  g_autoptr(SlStore) s = open_store(*state);
+  g_autoptr(GError) error = NULL;
+  assert_true(sl_store_user_add(s, "bob", "h1", &error));
+  assert_true(sl_store_user_add(s, "alice", "h2", &error));
+  assert_false(sl_store_user_add(s, "bob", "h3", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  g_clear_error(&error);
+
+  g_autoptr(SlUser) u = sl_store_user_get(s, "bob", &error);
+  assert_string_equal(u->hash, "h1");
+  assert_true(u->created > 0);
+
+  assert_true(sl_store_user_set_hash(s, "bob", "h4", &error));
+  g_autoptr(SlUser) u2 = sl_store_user_get(s, "bob", &error);
+  assert_string_equal(u2->hash, "h4");
+
+  assert_false(sl_store_user_set_hash(s, "nobody", "h", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+  assert_null(sl_store_user_get(s, "nobody", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+
+  g_autoptr(GPtrArray) list = sl_store_user_list(s, &error);
+  assert_int_equal(list->len, 2);
+  assert_string_equal(((SlUser *)list->pdata[0])->name, "alice");
+  assert_string_equal(((SlUser *)list->pdata[1])->name, "bob");
+
+  assert_true(sl_store_user_delete(s, "bob", &error));
+  assert_false(sl_store_user_delete(s, "bob", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+}
+
+static void
+test_disks(void **state)
+{
+  g_autoptr(SlStore) s = open_store(*state);
+  g_autoptr(GError) error = NULL;
+  guint64 gen0 = sl_store_generation(s);
+  insert(s, "d1", "alice", 100, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  insert(s, "d2", "alice", 200, SL_VISIBILITY_PUBLIC, SL_DISK_STATE_READY);
+  insert(s, "d3", "bob", 300, SL_VISIBILITY_PUBLIC, SL_DISK_STATE_READY);
+  insert(s, "d4", "bob", 400, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  insert(s, "d5", "alice", 500, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_CREATING);
+  insert(s, "d6", "alice", 200, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY); /* same second */
+  assert_true(sl_store_generation(s) >= gen0 + 6);
+
+  g_autoptr(SlDisk) dup = make_disk("d1", "x", 1, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  assert_false(sl_store_disk_insert(s, dup, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  g_clear_error(&error);
+
+  g_autoptr(SlDisk) d1 = sl_store_disk_get(s, "d1", &error);
+  assert_non_null(d1);
+  assert_string_equal(d1->owner, "alice");
+  assert_string_equal(d1->tag, "");
+  assert_null(d1->identifier);
+  assert_int_equal(d1->users, 0);
+  assert_int_equal(d1->type, SL_DISK_DATA_IMAGE_RAW_READ_WRITE);
+  assert_null(sl_store_disk_get(s, "zz", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+
+  /* alice: her READY disks + bob's public one, newest first (ties: last inserted first) */
+  g_autoptr(GPtrArray) vis = sl_store_disk_list_visible(s, "alice", &error);
+  const char *want[] = {"d3", "d6", "d2", "d1"};
+  assert_int_equal(vis->len, G_N_ELEMENTS(want));
+  for (guint i = 0; i < vis->len; i++)
+    assert_string_equal(((SlDisk *)vis->pdata[i])->uuid, want[i]);
+  g_autoptr(GPtrArray) all_ready = sl_store_disk_list_visible(s, NULL, &error);
+  assert_int_equal(all_ready->len, 5);
+  g_autoptr(GPtrArray) all = sl_store_disk_list_all(s, &error);
+  assert_int_equal(all->len, 6);
+
+  /* identifier unique */
+  d1->identifier = g_strdup("IDENT");
+  g_free(d1->tag);
+  d1->tag = g_strdup("tagged");
+  d1->quarantine = g_strdup("q");
+  d1->group = g_strdup("g");
+  d1->seed = TRUE;
+  d1->type = SL_DISK_MACHINE_IMAGE_ORIGIN;
+  assert_true(sl_store_disk_update(s, d1, &error));
+  g_autoptr(SlDisk) back = sl_store_disk_get(s, "d1", &error);
+  assert_string_equal(back->identifier, "IDENT");
+  assert_string_equal(back->tag, "tagged");
+  assert_string_equal(back->quarantine, "q");
+  assert_string_equal(back->group, "g");
+  assert_true(back->seed);
+  assert_int_equal(back->type, SL_DISK_MACHINE_IMAGE_ORIGIN);
+  g_autoptr(SlDisk) other = make_disk("d7", "bob", 1, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  other->identifier = g_strdup("IDENT");
+  assert_false(sl_store_disk_insert(s, other, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  assert_string_equal(error->message, "Disk already registered");
+  g_clear_error(&error);
+
+  g_autoptr(SlDisk) ghost = make_disk("nope", "x", 1, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  assert_false(sl_store_disk_update(s, ghost, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+
+  assert_true(sl_store_disk_set_state(s, "d5", SL_DISK_STATE_DELETING, &error));
+  g_autoptr(SlDisk) d5 = sl_store_disk_get(s, "d5", &error);
+  assert_int_equal(d5->state, SL_DISK_STATE_DELETING);
+  assert_false(sl_store_disk_set_state(s, "nope", SL_DISK_STATE_READY, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+
+  assert_true(sl_store_disk_delete(s, "d5", &error));
+  assert_false(sl_store_disk_delete(s, "d5", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+}
+
+static SlMount *
+make_mount(const char *disk, gint64 vm, const char *target)
+{
+  SlMount *m = sl_mount_new();
+  m->id = g_strdup_printf("%s_%" G_GINT64_FORMAT, disk, vm);
+  m->disk_uuid = g_strdup(disk);
+  m->vm_id = vm;
+  m->node = g_strdup("node1");
+  m->target = g_strdup(target);
+  m->created = 10;
+  return m;
+}
+
+static void
+test_mounts(void **state)
+{
+  g_autoptr(SlStore) s = open_store(*state);
+  g_autoptr(GError) error = NULL;
+  insert(s, "d1", "alice", 100, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  insert(s, "d2", "alice", 100, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+
+  g_autoptr(SlMount) m1 = make_mount("d1", 7, "vda");
+  g_autoptr(SlMount) m2 = make_mount("d2", 7, "vdb");
+  g_autoptr(SlMount) m3 = make_mount("d1", 8, "vda");
+  guint64 gen = sl_store_generation(s);
+  assert_true(sl_store_mount_insert(s, m1, &error));
+  assert_true(sl_store_mount_insert(s, m2, &error));
+  assert_true(sl_store_mount_insert(s, m3, &error));
+  assert_int_equal(sl_store_generation(s), gen + 3);
+
+  assert_false(sl_store_mount_insert(s, m1, &error)); /* same id */
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  g_clear_error(&error);
+  g_autoptr(SlMount) clash = make_mount("d2", 8, "vda"); /* VM 8 already has vda */
+  assert_false(sl_store_mount_insert(s, clash, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  g_clear_error(&error);
+  g_autoptr(SlMount) orphan = make_mount("nodisk", 9, "vda");
+  assert_false(sl_store_mount_insert(s, orphan, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+
+  g_autoptr(SlDisk) d1 = sl_store_disk_get(s, "d1", &error);
+  assert_int_equal(d1->users, 2);
+  g_autoptr(GPtrArray) for_disk = sl_store_mount_list_for_disk(s, "d1", &error);
+  assert_int_equal(for_disk->len, 2);
+  g_autoptr(GPtrArray) for_vm = sl_store_mount_list_for_vm(s, 7, &error);
+  assert_int_equal(for_vm->len, 2);
+  g_autoptr(SlMount) got = sl_store_mount_get(s, "d2_7", &error);
+  assert_string_equal(got->target, "vdb");
+  assert_string_equal(got->node, "node1");
+  assert_int_equal(got->vm_id, 7);
+  assert_int_equal(got->created, 10);
+
+  /* a disk with mounts cannot be deleted */
+  assert_false(sl_store_disk_delete(s, "d1", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  g_clear_error(&error);
+
+  assert_true(sl_store_mount_delete(s, "d1_7", &error));
+  assert_true(sl_store_mount_delete(s, "d1_8", &error));
+  assert_false(sl_store_mount_delete(s, "d1_8", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+  assert_null(sl_store_mount_get(s, "d1_8", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
+  g_clear_error(&error);
+  assert_true(sl_store_disk_delete(s, "d1", &error));
+}
+
+#define THREADS 6
+#define PER_THREAD 40
+
+static gpointer
+worker(gpointer data)
+{
+  SlStore *s = data;
+  for (int i = 0; i < PER_THREAD; i++) {
+    g_autofree char *uuid = g_strdup_printf("t%p-%d", (void *)g_thread_self(), i);
+    g_autoptr(SlDisk) d = make_disk(uuid, "alice", i, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+    g_autoptr(GError) error = NULL;
+    if (!sl_store_disk_insert(s, d, &error))
+      return GUINT_TO_POINTER(1);
+    g_autoptr(GPtrArray) list = sl_store_disk_list_visible(s, "alice", &error);
+    if (!list)
+      return GUINT_TO_POINTER(1);
+    g_autoptr(SlDisk) back = sl_store_disk_get(s, uuid, &error);
+    if (!back)
+      return GUINT_TO_POINTER(1);
+  }
+  return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+  g_autoptr(SlStore) s = open_store(*state);
+  GThread *threads[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    threads[i] = g_thread_new("w", worker, s);
+  for (int i = 0; i < THREADS; i++)
+    assert_null(g_thread_join(threads[i]));
+  g_autoptr(GPtrArray) all = sl_store_disk_list_all(s, NULL);
+  assert_int_equal(all->len, THREADS * PER_THREAD);
+  assert_int_equal(sl_store_generation(s), THREADS * PER_THREAD);
+}
+
+/* A writer killed with SIGKILL at a random moment leaves a database that opens,
+ * passes integrity_check and holds only whole transactions. */
+static void
+test_kill9(void **state)
+{
+  const char *dir = *state;
+  sl_store_close(open_store(dir)); /* schema exists before the child starts */
+  for (int round = 0; round < 3; round++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      SlStore *s = sl_store_open(dir, NULL);
+      for (int i = 0;; i++) {
+        g_autofree char *uuid = g_strdup_printf("r%d-%d", round, i);
+        g_autoptr(SlDisk) d =
+            make_disk(uuid, "alice", i, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_CREATING);
+        sl_store_disk_insert(s, d, NULL);
+        sl_store_disk_set_state(s, uuid, SL_DISK_STATE_READY, NULL);
+        if (i % 3 == 0)
+          sl_store_disk_delete(s, uuid, NULL);
+      }
+    }
+    g_usleep(100000 + g_random_int_range(0, 150000));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+
+    g_autoptr(SlStore) s = open_store(dir);
+    g_autoptr(GPtrArray) all = sl_store_disk_list_all(s, NULL);
+    assert_non_null(all);
+    g_autofree char *db = g_build_filename(dir, "stratus.db", NULL);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+  }
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_disks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_mounts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
