@@ -1,0 +1,28 @@
+/* cmd-shutdown-instance.c - stratus-shutdown-instance (not implemented yet). */
+#include "cli.h"
+
+static const SlOption opts[] = {
+    {.name = "input",
+     .short_name = 'i',
+     .type = SL_OPT_STRING,
+     .arg = "FILE",
+     .help = "File with the machine ids, one per line"},
+    {.name = NULL},
+};
+
+static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
+                                          sl_opts_endpoint, opts,           NULL};
+
+const SlCommand sl_cmd_shutdown_instance = {
+    .name = "shutdown-instance",
+    .summary = "Shut down virtual machine instances, saving them when started with --save",
+    .synopsis = "[options] vm-id ...",
+    .description = "Shut down the given machines cleanly; a machine started with --save then has "
+                   "its root disk saved as a new image.",
+    .options = options,
+    .flags = SL_CMD_LOAD_CONFIG,
+    .min_args = 0,
+    .max_args = -1,
+    .output_doc = "Nothing on success.",
+    .errors_doc = "- `  [ERROR] Missing vm-id or input file (-i/--input)`",
+};
