@@ -1,0 +1,727 @@
+/* qemu.c - the QEMU driver: processes, QMP, hot-plug, events.
+ *
+ * QEMU runs with -daemonize, so it is not our child and survives a daemon
+ * restart; we learn that it exited through a pidfd watched by the main loop,
+ * and only report EXITED/CRASHED once both the pidfd fired and QMP reached EOF
+ * (the SHUTDOWN event may still sit unread in the socket when the pidfd fires).
+ */
+#include "hypervisor/qemu.h"
+#include "hypervisor/qmp.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef struct {
+  SlHypervisor pub;
+  char *qemu;
+  SlAccel accel;
+} QemuHv;
+
+typedef struct {
+  SlDomainDoneFunc done;
+  gpointer data;
+} Waiter;
+
+typedef struct {
+  SlDomain pub;
+  int refs;
+  gboolean freed;
+  QemuHv *hv;
+  SlDomainEventFunc events;
+  gpointer user;
+  SlDomainDoneFunc start_done;
+  gpointer start_data;
+  SlQmp *qmp;
+  int pidfd;
+  guint pid_src, kill_timer;
+  gboolean qmp_open, gone, saw_shutdown, destroying, finished;
+  GSList *destroy_waiters; /* Waiter* */
+  GHashTable *unplugs;     /* device id -> Waiter* */
+} QemuDom;
+
+static const SlHypervisorOps qemu_ops;
+
+static QemuDom *
+dom_ref(QemuDom *d)
+{
+  d->refs++;
+  return d;
+}
+
+static void
+dom_unref(QemuDom *d)
+{
+  if (--d->refs > 0)
+    return;
+  g_free(d->pub.id);
+  g_free(d->pub.run_dir);
+  g_slist_free_full(d->destroy_waiters, g_free);
+  g_hash_table_unref(d->unplugs);
+  g_free(d);
+}
+
+static void
+emit(QemuDom *d, SlDomainEventKind kind, const char *reason, const char *device)
+{
+  if (d->freed || !d->events)
+    return;
+  SlDomainEvent ev = {.kind = kind, .reason = reason, .device = device};
+  d->events(&d->pub, &ev, d->user);
+}
+
+static void
+call_done(QemuDom *d, SlDomainDoneFunc done, gpointer data, const GError *error)
+{
+  if (done && !d->freed)
+    done(&d->pub, error, data);
+}
+
+typedef struct {
+  QemuDom *d;
+  SlDomainDoneFunc done;
+  gpointer data;
+  GError *error;
+} Later;
+
+static gboolean
+later_cb(gpointer p)
+{
+  Later *l = p;
+  call_done(l->d, l->done, l->data, l->error);
+  g_clear_error(&l->error);
+  dom_unref(l->d);
+  g_free(l);
+  return G_SOURCE_REMOVE;
+}
+
+/* Complete from an idle callback (the contract forbids calling back from inside a call). */
+static void
+done_later(QemuDom *d, SlDomainDoneFunc done, gpointer data, GError *error)
+{
+  Later *l = g_new0(Later, 1);
+  l->d = dom_ref(d);
+  l->done = done;
+  l->data = data;
+  l->error = error;
+  g_idle_add(later_cb, l);
+}
+
+static void
+send_signal(QemuDom *d, int sig)
+{
+  if (d->pidfd >= 0 && !d->gone && syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0) != 0)
+    g_debug("vm %s: signal %d: %s", d->pub.id, sig, g_strerror(errno));
+}
+
+/* The process is gone and QMP said all it had to say: final event, then destroy waiters. */
+static void
+maybe_finish(QemuDom *d)
+{
+  if (d->finished || !d->gone || d->qmp_open)
+    return;
+  d->finished = TRUE;
+  g_clear_handle_id(&d->kill_timer, g_source_remove);
+  dom_ref(d);
+  gboolean clean = d->saw_shutdown || d->destroying;
+  g_message("vm %s: qemu %d %s", d->pub.id, d->pub.pid, clean ? "exited" : "crashed");
+  emit(d, clean ? SL_DOMAIN_EVENT_EXITED : SL_DOMAIN_EVENT_CRASHED, NULL, NULL);
+  GSList *w = g_steal_pointer(&d->destroy_waiters);
+  for (GSList *l = w; l; l = l->next) {
+    Waiter *x = l->data;
+    call_done(d, x->done, x->data, NULL);
+  }
+  g_slist_free_full(w, g_free);
+  if (!d->freed && d->start_done) { /* died before QMP was ready */
+    g_autoptr(GError) e = g_error_new(SL_ERROR, SL_ERROR_INTERNAL, "qemu exited during start");
+    SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
+    f(&d->pub, e, d->start_data);
+  }
+  dom_unref(d);
+}
+
+static gboolean
+pid_exited(gint fd, GIOCondition cond, gpointer data)
+{
+  (void)fd;
+  (void)cond;
+  QemuDom *d = data;
+  d->pid_src = 0;
+  d->gone = TRUE;
+  maybe_finish(d);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- QMP ---- */
+
+static void
+unplug_node_deleted(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  (void)reply;
+  if (error)
+    g_debug("blockdev-del after unplug: %s", error->message);
+  Later *l = data; /* d, done, data */
+  call_done(l->d, l->done, l->data, NULL);
+  dom_unref(l->d);
+  g_free(l);
+}
+
+static void
+on_qmp_event(SlQmp *q, const char *name, json_t *data, gpointer user)
+{
+  (void)q;
+  QemuDom *d = user;
+  SlDomainEvent ev;
+  if (!sl_qemu_translate_event(name, data, &ev))
+    return;
+  if (ev.kind == SL_DOMAIN_EVENT_SHUTDOWN_GUEST || ev.kind == SL_DOMAIN_EVENT_SHUTDOWN_HOST)
+    d->saw_shutdown = TRUE;
+  dom_ref(d);
+  if (ev.kind == SL_DOMAIN_EVENT_DEVICE_DELETED) {
+    Waiter *w = NULL;
+    gpointer key = NULL;
+    if (g_hash_table_steal_extended(d->unplugs, ev.device, &key, (gpointer *)&w)) {
+      Later *l = g_new0(Later, 1);
+      l->d = dom_ref(d);
+      l->done = w->done;
+      l->data = w->data;
+      g_autofree char *node = g_strdup_printf("%s-bk", (char *)key);
+      sl_qmp_execute(d->qmp, "blockdev-del", json_pack("{s:s}", "node-name", node),
+                     unplug_node_deleted, l);
+      g_free(key);
+      g_free(w);
+    }
+  }
+  emit(d, ev.kind, ev.reason, ev.device);
+  dom_unref(d);
+}
+
+static void
+on_qmp_closed(SlQmp *q, const GError *error, gpointer user)
+{
+  (void)q;
+  QemuDom *d = user;
+  g_debug("vm %s: QMP closed%s%s", d->pub.id, error ? ": " : "", error ? error->message : "");
+  d->qmp_open = FALSE;
+  maybe_finish(d);
+}
+
+static void
+on_qmp_ready(SlQmp *q, const GError *error, gpointer user)
+{
+  (void)q;
+  QemuDom *d = user;
+  SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
+  if (error) {
+    d->qmp_open = FALSE;
+    g_warning("vm %s: %s; killing qemu %d", d->pub.id, error->message, d->pub.pid);
+    d->destroying = TRUE;
+    send_signal(d, SIGKILL);
+  }
+  if (f)
+    f(&d->pub, error, d->start_data);
+  if (error)
+    maybe_finish(d);
+}
+
+/* Watch pid and connect QMP; start_done fires when QMP is ready. */
+static gboolean
+attach_process(QemuDom *d, int pid, GError **error)
+{
+  d->pub.pid = pid;
+  d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (d->pidfd < 0) {
+    g_set_error(error, SL_ERROR, errno == ESRCH ? SL_ERROR_NOT_FOUND : SL_ERROR_INTERNAL,
+                "qemu %d: pidfd_open: %s", pid, g_strerror(errno));
+    return FALSE;
+  }
+  d->pid_src = g_unix_fd_add(d->pidfd, G_IO_IN, pid_exited, d);
+  d->qmp = sl_qmp_new(on_qmp_event, on_qmp_closed, d);
+  d->qmp_open = TRUE;
+  g_autofree char *sock = g_build_filename(d->pub.run_dir, "qmp.sock", NULL);
+  sl_qmp_connect(d->qmp, sock, on_qmp_ready, d);
+  return TRUE;
+}
+
+/* pid from run_dir/qemu.pid if that process is alive and is the QEMU of this run dir. */
+static int
+live_pid(const char *run_dir)
+{
+  g_autofree char *pidfile = g_build_filename(run_dir, "qemu.pid", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+    return 0;
+  gint64 pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
+  if (pid <= 0 || pid > G_MAXINT || kill((pid_t)pid, 0) != 0)
+    return 0;
+  g_autofree char *procfile = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+  g_autofree char *cmdline = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(procfile, &cmdline, &len, NULL))
+    return 0;
+  g_autofree char *want = g_strdup_printf("unix:%s/qmp.sock,", run_dir);
+  for (gsize off = 0; off < len; off += strlen(cmdline + off) + 1)
+    if (g_str_has_prefix(cmdline + off, want))
+      return (int)pid;
+  return 0;
+}
+
+static QemuDom *
+dom_new(QemuHv *hv, const char *id, const char *run_dir, SlDomainEventFunc events, gpointer user,
+        SlDomainDoneFunc done, gpointer done_data)
+{
+  QemuDom *d = g_new0(QemuDom, 1);
+  d->pub.ops = &qemu_ops;
+  d->pub.id = g_strdup(id);
+  d->pub.run_dir = g_strdup(run_dir);
+  d->refs = 1;
+  d->hv = hv;
+  d->events = events;
+  d->user = user;
+  d->start_done = done;
+  d->start_data = done_data;
+  d->pidfd = -1;
+  d->unplugs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  return d;
+}
+
+/* ---- start / adopt ---- */
+
+static GError *
+start_error(const char *qemu, const char *err_text, int status)
+{
+  g_autofree char *msg = g_strstrip(g_strdup(err_text ? err_text : ""));
+  /* keep the last line, without the "qemu-system-x86_64: " prefix */
+  char *last = strrchr(msg, '\n');
+  const char *line = last ? last + 1 : msg;
+  g_autofree char *base = g_path_get_basename(qemu);
+  g_autofree char *prefix = g_strdup_printf("%s: ", base);
+  if (g_str_has_prefix(line, qemu) && g_str_has_prefix(line + strlen(qemu), ": "))
+    line += strlen(qemu) + 2;
+  else if (g_str_has_prefix(line, prefix))
+    line += strlen(prefix);
+  int code = SL_ERROR_INTERNAL;
+  if (strstr(line, "host forwarding rule") || strstr(line, "lock"))
+    code = SL_ERROR_CONFLICT;
+  return g_error_new(SL_ERROR, code, "qemu failed to start (status %d): %s", status,
+                     *line ? line : "no message");
+}
+
+static void
+spawned(GObject *src, GAsyncResult *res, gpointer data)
+{
+  QemuDom *d = data;
+  GSubprocess *proc = G_SUBPROCESS(src);
+  g_autofree char *err_text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_subprocess_communicate_utf8_finish(proc, res, NULL, &err_text, &error);
+  if (d->freed) {
+    dom_unref(d);
+    return;
+  }
+  if (!error && !(g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 0))
+    error = start_error(d->hv->qemu, err_text, g_subprocess_get_status(proc));
+  int pid = 0;
+  if (!error && !(pid = live_pid(d->pub.run_dir)))
+    error = g_error_new(SL_ERROR, SL_ERROR_INTERNAL, "qemu started but no live pid in %s",
+                        d->pub.run_dir);
+  if (!error)
+    attach_process(d, pid, &error);
+  if (error) {
+    g_warning("vm %s: %s", d->pub.id, error->message);
+    SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
+    if (f)
+      f(&d->pub, error, d->start_data);
+  } else {
+    g_message("vm %s: qemu %d started (%s)", d->pub.id, pid, sl_accel_name(d->hv->accel));
+  }
+  dom_unref(d);
+}
+
+static SlDomain *
+qemu_start(SlHypervisor *hv, const SlVmSpec *spec, SlDomainEventFunc events, gpointer user,
+           SlDomainDoneFunc done, gpointer done_data, GError **error)
+{
+  QemuHv *h = (QemuHv *)hv;
+  g_auto(GStrv) argv = sl_qemu_build_argv(h->qemu, h->accel, spec, error);
+  if (!argv)
+    return NULL;
+  if (g_mkdir_with_parents(spec->run_dir, 0700) != 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", spec->run_dir,
+                g_strerror(errno));
+    return NULL;
+  }
+  int old = live_pid(spec->run_dir);
+  if (old) {
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "qemu %d already runs in %s", old,
+                spec->run_dir);
+    return NULL;
+  }
+  g_autoptr(GError) spawn_error = NULL;
+  g_autoptr(GSubprocess) proc =
+      g_subprocess_newv((const char *const *)argv,
+                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                        &spawn_error);
+  if (!proc) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot run %s: %s", h->qemu,
+                spawn_error->message);
+    return NULL;
+  }
+  QemuDom *d = dom_new(h, spec->id, spec->run_dir, events, user, done, done_data);
+  g_subprocess_communicate_utf8_async(proc, NULL, NULL, spawned, dom_ref(d));
+  return &d->pub;
+}
+
+static SlDomain *
+qemu_adopt(SlHypervisor *hv, const char *id, const char *run_dir, SlDomainEventFunc events,
+           gpointer user, SlDomainDoneFunc done, gpointer done_data, GError **error)
+{
+  int pid = live_pid(run_dir);
+  if (!pid) {
+    g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "no live qemu for %s", run_dir);
+    return NULL;
+  }
+  QemuDom *d = dom_new((QemuHv *)hv, id, run_dir, events, user, done, done_data);
+  if (!attach_process(d, pid, error)) {
+    dom_unref(d);
+    return NULL;
+  }
+  g_message("vm %s: adopted qemu %d", id, pid);
+  return &d->pub;
+}
+
+/* ---- operations ---- */
+
+static void
+reply_done(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  (void)reply;
+  Later *l = data;
+  call_done(l->d, l->done, l->data, error);
+  dom_unref(l->d);
+  g_free(l);
+}
+
+static Later *
+later_new(QemuDom *d, SlDomainDoneFunc done, gpointer data)
+{
+  Later *l = g_new0(Later, 1);
+  l->d = dom_ref(d);
+  l->done = done;
+  l->data = data;
+  return l;
+}
+
+static gboolean
+check_alive(QemuDom *d, SlDomainDoneFunc done, gpointer data)
+{
+  if (!d->finished && d->qmp && sl_qmp_is_ready(d->qmp))
+    return TRUE;
+  done_later(d, done, data,
+             g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running or not ready",
+                         d->pub.id));
+  return FALSE;
+}
+
+static void
+qemu_powerdown(SlDomain *dom, SlDomainDoneFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  if (check_alive(d, done, data))
+    sl_qmp_execute(d->qmp, "system_powerdown", NULL, reply_done, later_new(d, done, data));
+}
+
+static gboolean
+kill_timeout(gpointer data)
+{
+  QemuDom *d = data;
+  d->kill_timer = 0;
+  g_warning("vm %s: qemu %d did not quit in time, SIGKILL", d->pub.id, d->pub.pid);
+  send_signal(d, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+qemu_destroy(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  if (d->finished || d->pidfd < 0) {
+    done_later(d, done, data, NULL);
+    return;
+  }
+  Waiter *w = g_new0(Waiter, 1);
+  w->done = done;
+  w->data = data;
+  d->destroy_waiters = g_slist_append(d->destroy_waiters, w);
+  if (d->destroying)
+    return;
+  d->destroying = TRUE;
+  if (d->qmp && sl_qmp_is_ready(d->qmp))
+    sl_qmp_execute(d->qmp, "quit", NULL, NULL, NULL);
+  else
+    send_signal(d, SIGTERM);
+  d->kill_timer = g_timeout_add(timeout_ms, kill_timeout, d);
+}
+
+typedef struct {
+  QemuDom *d;
+  SlDomainDoneFunc done;
+  gpointer data;
+  char *id;
+  json_t *device; /* device_add arguments */
+} PlugOp;
+
+static void
+plug_free(PlugOp *op)
+{
+  dom_unref(op->d);
+  g_free(op->id);
+  json_decref(op->device);
+  g_free(op);
+}
+
+static void
+plug_rolled_back(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  (void)reply;
+  (void)error;
+  plug_free(data);
+}
+
+static void
+plug_device_added(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)reply;
+  PlugOp *op = data;
+  call_done(op->d, op->done, op->data, error);
+  if (error && !op->d->finished) { /* undo the node; op freed after */
+    g_autofree char *node = g_strdup_printf("%s-bk", op->id);
+    sl_qmp_execute(q, "blockdev-del", json_pack("{s:s}", "node-name", node), plug_rolled_back, op);
+    return;
+  }
+  plug_free(op);
+}
+
+static void
+plug_node_added(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)reply;
+  PlugOp *op = data;
+  if (error) {
+    call_done(op->d, op->done, op->data, error);
+    plug_free(op);
+    return;
+  }
+  sl_qmp_execute(q, "device_add", g_steal_pointer(&op->device), plug_device_added, op);
+}
+
+static void
+qemu_attach_disk(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  /* Reuse the argv validation on a one-disk spec. */
+  g_autoptr(SlVmSpec) probe = sl_vm_spec_new("x", "/x");
+  probe->root.path = g_strdup("/x");
+  sl_vm_spec_add_disk(probe, disk->id, disk->path, disk->format, disk->serial, disk->readonly,
+                      SL_DISK_DISK);
+  GError *error = NULL;
+  g_auto(GStrv) argv = sl_qemu_build_argv("qemu", SL_ACCEL_TCG, probe, &error);
+  if (!argv) {
+    done_later(d, done, data, error);
+    return;
+  }
+  if (!check_alive(d, done, data))
+    return;
+  g_autofree char *node = g_strdup_printf("%s-bk", disk->id);
+  gboolean ro = disk->readonly || disk->kind == SL_DISK_CDROM;
+  json_t *args = json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "driver", disk->format, "node-name",
+                           node, "read-only", ro, "file", "driver", "file", "filename", disk->path);
+  PlugOp *op = g_new0(PlugOp, 1);
+  op->d = dom_ref(d);
+  op->done = done;
+  op->data = data;
+  op->id = g_strdup(disk->id);
+  op->device =
+      json_pack("{s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", disk->id, "drive", node);
+  if (disk->serial) {
+    g_autofree char *serial = g_strndup(disk->serial, SL_QEMU_SERIAL_MAX);
+    json_object_set_new(op->device, "serial", json_string(serial));
+  }
+  sl_qmp_execute(d->qmp, "blockdev-add", args, plug_node_added, op);
+}
+
+typedef struct {
+  QemuDom *d;
+  char *id;
+} UnplugReply;
+
+static void
+unplug_requested(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  (void)reply;
+  UnplugReply *r = data;
+  Waiter *w = NULL;
+  gpointer key = NULL;
+  if (error && g_hash_table_steal_extended(r->d->unplugs, r->id, &key, (gpointer *)&w)) {
+    call_done(r->d, w->done, w->data, error);
+    g_free(key);
+    g_free(w);
+  }
+  dom_unref(r->d);
+  g_free(r->id);
+  g_free(r);
+}
+
+static void
+qemu_detach_disk(SlDomain *dom, const char *id, SlDomainDoneFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  if (!check_alive(d, done, data))
+    return;
+  if (!id || g_hash_table_contains(d->unplugs, id)) {
+    done_later(d, done, data,
+               g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "unplug of %s already pending", id));
+    return;
+  }
+  /* Registered before device_del: DEVICE_DELETED may overtake the reply. */
+  Waiter *w = g_new0(Waiter, 1);
+  w->done = done;
+  w->data = data;
+  g_hash_table_insert(d->unplugs, g_strdup(id), w);
+  UnplugReply *r = g_new0(UnplugReply, 1);
+  r->d = dom_ref(d);
+  r->id = g_strdup(id);
+  sl_qmp_execute(d->qmp, "device_del", json_pack("{s:s}", "id", id), unplug_requested, r);
+}
+
+typedef struct {
+  QemuDom *d;
+  SlDomainStatusFunc done;
+  gpointer data;
+} StatusOp;
+
+static void
+status_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  StatusOp *op = data;
+  const char *status = json_string_value(json_object_get(reply, "status"));
+  if (!op->d->freed)
+    op->done(&op->d->pub, error ? NULL : (status ? status : "unknown"), error, op->data);
+  dom_unref(op->d);
+  g_free(op);
+}
+
+static gboolean
+status_not_ready(gpointer data)
+{
+  StatusOp *op = data;
+  g_autoptr(GError) e =
+      g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running yet", op->d->pub.id);
+  status_reply(NULL, NULL, e, op);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+qemu_query_status(SlDomain *dom, SlDomainStatusFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  StatusOp *op = g_new0(StatusOp, 1);
+  op->d = dom_ref(d);
+  op->done = done;
+  op->data = data;
+  if (d->qmp) { /* a closed connection answers with an error, asynchronously */
+    sl_qmp_execute(d->qmp, "query-status", NULL, status_reply, op);
+    return;
+  }
+  g_idle_add(status_not_ready, op);
+}
+
+static void
+qemu_domain_free(SlDomain *dom)
+{
+  QemuDom *d = (QemuDom *)dom;
+  d->freed = TRUE;
+  g_clear_handle_id(&d->pid_src, g_source_remove);
+  g_clear_handle_id(&d->kill_timer, g_source_remove);
+  if (d->pidfd >= 0)
+    close(d->pidfd);
+  d->pidfd = -1;
+  g_clear_pointer(&d->qmp, sl_qmp_free);
+  dom_unref(d);
+}
+
+gboolean
+sl_qemu_translate_event(const char *name, json_t *data, SlDomainEvent *out)
+{
+  memset(out, 0, sizeof *out);
+  if (g_strcmp0(name, "SHUTDOWN") == 0) {
+    gboolean guest = json_is_true(json_object_get(data, "guest"));
+    out->kind = guest ? SL_DOMAIN_EVENT_SHUTDOWN_GUEST : SL_DOMAIN_EVENT_SHUTDOWN_HOST;
+    out->reason = json_string_value(json_object_get(data, "reason"));
+  } else if (g_strcmp0(name, "POWERDOWN") == 0) {
+    out->kind = SL_DOMAIN_EVENT_POWERDOWN;
+  } else if (g_strcmp0(name, "STOP") == 0) {
+    out->kind = SL_DOMAIN_EVENT_STOP;
+  } else if (g_strcmp0(name, "RESUME") == 0) {
+    out->kind = SL_DOMAIN_EVENT_RESUME;
+  } else if (g_strcmp0(name, "DEVICE_DELETED") == 0) {
+    /* virtio devices send two: first {"path": ".../virtio-backend"}, then one with "device" */
+    out->device = json_string_value(json_object_get(data, "device"));
+    if (!out->device)
+      return FALSE;
+    out->kind = SL_DOMAIN_EVENT_DEVICE_DELETED;
+  } else {
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+qemu_hv_free(SlHypervisor *hv)
+{
+  QemuHv *h = (QemuHv *)hv;
+  g_free(h->qemu);
+  g_free(h);
+}
+
+static const SlHypervisorOps qemu_ops = {
+    .name = "qemu",
+    .start = qemu_start,
+    .adopt = qemu_adopt,
+    .powerdown = qemu_powerdown,
+    .destroy = qemu_destroy,
+    .attach_disk = qemu_attach_disk,
+    .detach_disk = qemu_detach_disk,
+    .query_status = qemu_query_status,
+    .domain_free = qemu_domain_free,
+    .free = qemu_hv_free,
+};
+
+SlHypervisor *
+sl_hypervisor_qemu_new(const char *qemu_binary, const char *state_dir, GError **error)
+{
+  const char *bin = qemu_binary ? qemu_binary : g_getenv("SL_QEMU");
+  g_autofree char *path = g_find_program_in_path(bin && *bin ? bin : "qemu-system-x86_64");
+  if (!path) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "%s not found",
+                bin && *bin ? bin : "qemu-system-x86_64");
+    return NULL;
+  }
+  QemuHv *h = g_new0(QemuHv, 1);
+  h->pub.ops = &qemu_ops;
+  h->qemu = g_steal_pointer(&path);
+  g_autofree char *cache = state_dir ? g_build_filename(state_dir, "kvm-probe", NULL) : NULL;
+  h->accel = sl_accel_select(h->qemu, cache, NULL);
+  return &h->pub;
+}
