@@ -108,7 +108,9 @@ check_spec(const SlVmSpec *spec, GError **error)
     return INVALID("vcpus must be 1..64");
   if (spec->ram_mib < 16)
     return INVALID("ram must be at least 16 MiB");
-  if (!check_disk(&spec->root, error))
+  SlDiskSpec root = spec->root;
+  root.id = (char *)"root";
+  if (!check_disk(&root, error))
     return FALSE;
   if (spec->context_iso && !g_path_is_absolute(spec->context_iso))
     return INVALID("context ISO path must be absolute");
@@ -125,8 +127,12 @@ check_spec(const SlVmSpec *spec, GError **error)
     if (d->kind == SL_DISK_CDROM && ++cds > G_N_ELEMENTS(cd_slots))
       return INVALID("at most %u CD-ROMs at boot", (guint)G_N_ELEMENTS(cd_slots));
   }
-  if (spec->swap && !check_disk(spec->swap, error))
-    return FALSE;
+  if (spec->swap) {
+    SlDiskSpec swap = *spec->swap;
+    swap.id = (char *)"swap";
+    if (!check_disk(&swap, error))
+      return FALSE;
+  }
   if (spec->public_ip) {
     g_autoptr(GInetAddress) a = g_inet_address_new_from_string(spec->public_ip);
     if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
