@@ -427,6 +427,44 @@ test_iso_errors(void **state)
     assert_true(g_str_equal(name, "junk.iso"));
 }
 
+typedef struct {
+  const char *dir;
+  int id;
+} Worker;
+
+static gpointer
+worker(gpointer data)
+{
+  Worker *w = data;
+  g_autoptr(SlContext) ctx = sl_context_new();
+  g_autofree gchar *host = g_strdup_printf("vm-%d", w->id);
+  g_autofree gchar *iso = g_strdup_printf("%s/t%d.iso", w->dir, w->id);
+  gboolean ok = sl_context_set(ctx, "hostname", host, NULL);
+  for (int i = 0; ok && i < 20; i++)
+    ok = sl_context_write_iso(ctx, iso, NULL);
+  g_autoptr(SlIsoImage) img = ok ? sl_iso_open(iso, NULL) : NULL;
+  g_autoptr(GBytes) got = img != NULL ? sl_iso_read(img, "context.sh", NULL, NULL) : NULL;
+  g_autofree gchar *want = sl_context_render(ctx);
+  ok = got != NULL && g_bytes_get_size(got) == strlen(want) &&
+       memcmp(g_bytes_get_data(got, NULL), want, strlen(want)) == 0;
+  return GINT_TO_POINTER(ok);
+}
+
+/* Several threads build CDs at once (libisofs initialised once, per-call state). */
+static void
+test_iso_threads(void **state)
+{
+  Fixture *f = *state;
+  Worker w[4];
+  GThread *t[4];
+  for (int i = 0; i < 4; i++) {
+    w[i] = (Worker){f->dir, i};
+    t[i] = g_thread_new("iso", worker, &w[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    assert_true(GPOINTER_TO_INT(g_thread_join(t[i])));
+}
+
 static gint
 cmp_double(gconstpointer a, gconstpointer b)
 {
@@ -463,6 +501,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_iso, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_deterministic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_iso_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_timing, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
