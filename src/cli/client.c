@@ -62,8 +62,8 @@ sl_prompt(const char *prompt, gboolean echo)
   }
   if (restore)
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-  if (!tty && !echo)
-    fputc('\n', stderr);
+  if (!tty)
+    fputc('\n', stderr); /* the answer was not echoed */
   if (!got) {
     g_string_free(line, TRUE);
     return NULL;

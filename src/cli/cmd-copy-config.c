@@ -73,7 +73,7 @@ const SlCommand sl_cmd_copy_config = {
     .description = "Write the commented reference user configuration file to the path of "
                    "-c/--config (default $HOME/.stratuslab/stratuslab-user.cfg), creating the "
                    "directory. An existing file is kept unless --force is given. The reference "
-                   "comes from " SL_DATADIR "/" REFERENCE_NAME " (a copy is built into the "
+                   "is <prefix>/share/stratuslab/" REFERENCE_NAME " (a copy is built into the "
                    "program for uninstalled use).",
     .options = options,
     .implemented = TRUE,
