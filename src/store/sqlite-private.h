@@ -1,0 +1,59 @@
+/* sqlite-private.h - shared between the files of the SQLite backend.
+ *
+ * sqlite.c: connection pool, statement cache, transactions, open/migrate,
+ * users and the ops table; sqlite-disks.c: the disks and mounts tables.
+ */
+#pragma once
+#include <sqlite3.h>
+
+#include "store/store-private.h"
+
+typedef struct {
+  sqlite3 *db;
+  GHashTable *stmts; /* static SQL text (by address) -> sqlite3_stmt* */
+} Conn;
+
+typedef struct {
+  SlStore base;
+  char *path;
+  int schema_version;
+  GMutex pool_lock;
+  GCond pool_cond;
+  GPtrArray *idle; /* Conn* */
+  guint open_count;
+  GMutex write_lock;
+} SqliteStore;
+
+#define SQ(s) ((SqliteStore *)(s))
+
+/* Helpers (sqlite.c). Statements come from a per-connection cache keyed by the
+ * address of the SQL literal; sq_stmt_done resets one after use. Writes run
+ * between sq_write_begin (BEGIN IMMEDIATE) and sq_write_end (COMMIT if ok). */
+void sq_set_db_error(GError **error, sqlite3 *db, int rc, const char *what);
+gboolean sq_exec_sql(sqlite3 *db, const char *sql, const char *what, GError **error);
+Conn *sq_conn_acquire(SqliteStore *s, GError **error);
+void sq_conn_release(SqliteStore *s, Conn *c);
+sqlite3_stmt *sq_stmt_get(Conn *c, const char *sql, GError **error);
+void sq_stmt_done(sqlite3_stmt *st);
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);
+char *sq_col_text(sqlite3_stmt *st, int i);
+Conn *sq_write_begin(SqliteStore *s, GError **error);
+gboolean sq_write_end(SqliteStore *s, Conn *c, gboolean ok, GError **error);
+gboolean sq_step_change(Conn *c, sqlite3_stmt *st, int *changes, const char *what, GError **error);
+GPtrArray *sq_query_rows(SqliteStore *s, const char *sql, const char *text_arg, gint64 int_arg,
+                         gboolean use_int, gpointer (*load)(sqlite3_stmt *), GDestroyNotify free_fn,
+                         GError **error);
+
+/* Disk and mount operations (sqlite-disks.c), same contracts as store.h. */
+gboolean sqlite_disk_insert(SlStore *store, const SlDisk *disk, GError **error);
+SlDisk *sqlite_disk_get(SlStore *store, const char *uuid, GError **error);
+GPtrArray *sqlite_disk_list_visible(SlStore *store, const char *owner, GError **error);
+GPtrArray *sqlite_disk_list_all(SlStore *store, GError **error);
+gboolean sqlite_disk_update(SlStore *store, const SlDisk *disk, GError **error);
+gboolean sqlite_disk_set_state(SlStore *store, const char *uuid, SlDiskState state, GError **error);
+gboolean sqlite_disk_delete(SlStore *store, const char *uuid, GError **error);
+gboolean sqlite_mount_insert(SlStore *store, const SlMount *mount, GError **error);
+SlMount *sqlite_mount_get(SlStore *store, const char *id, GError **error);
+GPtrArray *sqlite_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error);
+GPtrArray *sqlite_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
+gboolean sqlite_mount_delete(SlStore *store, const char *id, GError **error);
