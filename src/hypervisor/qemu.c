@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -293,24 +294,29 @@ dom_new(QemuHv *hv, const char *id, const char *run_dir, SlDomainEventFunc event
 
 /* ---- start / adopt ---- */
 
+/* qemu's stderr before it detached, one message per line, without the "<binary>: " prefix. */
 static GError *
 start_error(const char *qemu, const char *err_text, int status)
 {
-  g_autofree char *msg = g_strstrip(g_strdup(err_text ? err_text : ""));
-  /* keep the last line, without the "qemu-system-x86_64: " prefix */
-  char *last = strrchr(msg, '\n');
-  const char *line = last ? last + 1 : msg;
   g_autofree char *base = g_path_get_basename(qemu);
-  g_autofree char *prefix = g_strdup_printf("%s: ", base);
-  if (g_str_has_prefix(line, qemu) && g_str_has_prefix(line + strlen(qemu), ": "))
-    line += strlen(qemu) + 2;
-  else if (g_str_has_prefix(line, prefix))
-    line += strlen(prefix);
+  g_auto(GStrv) lines = g_strsplit(err_text ? err_text : "", "\n", -1);
+  g_autoptr(GString) msg = g_string_new(NULL);
+  for (char **l = lines; *l; l++) {
+    const char *line = g_strstrip(*l);
+    if (g_str_has_prefix(line, qemu) && g_str_has_prefix(line + strlen(qemu), ": "))
+      line += strlen(qemu) + 2;
+    else if (g_str_has_prefix(line, base) && g_str_has_prefix(line + strlen(base), ": "))
+      line += strlen(base) + 2;
+    if (*line)
+      g_string_append_printf(msg, "%s%s", msg->len ? "; " : "", line);
+  }
   int code = SL_ERROR_INTERNAL;
-  if (strstr(line, "host forwarding rule") || strstr(line, "lock"))
+  if (strstr(msg->str, "host forwarding rule") || strstr(msg->str, "\"write\" lock"))
     code = SL_ERROR_CONFLICT;
-  return g_error_new(SL_ERROR, code, "qemu failed to start (status %d): %s", status,
-                     *line ? line : "no message");
+  return g_error_new(SL_ERROR, code, "qemu failed to start (%s %d): %s",
+                     WIFEXITED(status) ? "exit status" : "signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                     msg->len ? msg->str : "no message");
 }
 
 static void
