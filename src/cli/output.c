@@ -98,8 +98,8 @@ sl_out_help(FILE *out, const char *prog, const SlCommand *cmd)
     for (const SlOption *o = *t; o->name; o++) {
       g_autofree char *spec = option_spec(o, "=");
       g_autofree char *src = sl_option_sources(o);
-      g_autofree char *text = g_strdup_printf("%s%s%s%s%s", o->help, o->def ? " (default: " : "",
-                                              o->def ? o->def : "", o->def ? ")" : "", "");
+      g_autofree char *text =
+          o->def ? g_strdup_printf("%s (default: %s)", o->help, o->def) : g_strdup(o->help);
       g_autofree char *full = src ? g_strdup_printf("%s %s", text, src) : g_strdup(text);
       help_line(out, spec, full);
     }

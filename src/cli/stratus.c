@@ -143,6 +143,10 @@ main(int argc, char **argv)
       curl_global_cleanup();
       return status;
     }
+    g_autofree char *msg = g_strdup_printf(
+        "unknown command '%s' (run 'stratus --help' for the list)", base + strlen("stratus-"));
+    sl_out_usage_error(base, NULL, msg);
+    return SL_EXIT_USAGE;
   }
   g_set_prgname("stratus");
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -60,14 +60,13 @@ teardown(void **state)
 }
 
 /* Write $HOME/.stratuslab/stratuslab-user.cfg. */
-static char *
+static void
 write_default_config(const char *text)
 {
   g_autofree char *dir = g_build_filename(tmp_home, ".stratuslab", NULL);
   g_mkdir_with_parents(dir, 0700);
-  char *path = g_build_filename(dir, "stratuslab-user.cfg", NULL);
+  g_autofree char *path = g_build_filename(dir, "stratuslab-user.cfg", NULL);
   assert_true(g_file_set_contents(path, text, -1, NULL));
-  return path;
 }
 
 /* Parse argv (NULL-terminated, program name first) and resolve. */
