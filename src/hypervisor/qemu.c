@@ -41,6 +41,8 @@ typedef struct {
   SlQmp *qmp;
   int pidfd;
   guint pid_src, kill_timer;
+  gboolean starting; /* started by us (not adopted): kill it if QMP never comes up */
+  gboolean spawning; /* qemu has not daemonized yet */
   gboolean qmp_open, gone, saw_shutdown, destroying, finished;
   GSList *destroy_waiters; /* Waiter* */
   GHashTable *unplugs;     /* device id -> Waiter* */
@@ -113,10 +115,45 @@ done_later(QemuDom *d, SlDomainDoneFunc done, gpointer data, GError *error)
   g_idle_add(later_cb, l);
 }
 
+/* Is pid a live (not zombie) QEMU whose QMP socket is in run_dir? Guards against pid reuse. */
+static gboolean
+owns_run_dir(int pid, const char *run_dir)
+{
+  g_autofree char *procfile = g_strdup_printf("/proc/%d/cmdline", pid);
+  g_autofree char *cmdline = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(procfile, &cmdline, &len, NULL)) /* zombies have an empty one */
+    return FALSE;
+  g_autofree char *want = g_strdup_printf("unix:%s/qmp.sock,", run_dir);
+  for (gsize off = 0; off < len; off += strlen(cmdline + off) + 1)
+    if (g_str_has_prefix(cmdline + off, want))
+      return TRUE;
+  return FALSE;
+}
+
+/* pid from run_dir/qemu.pid if that process is alive and is the QEMU of this run dir. */
+static int
+live_pid(const char *run_dir)
+{
+  g_autofree char *pidfile = g_build_filename(run_dir, "qemu.pid", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+    return 0;
+  gint64 pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
+  if (pid <= 0 || pid > G_MAXINT || !owns_run_dir((int)pid, run_dir))
+    return 0;
+  return (int)pid;
+}
+
 static void
 send_signal(QemuDom *d, int sig)
 {
-  if (d->pidfd >= 0 && !d->gone && syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0) != 0)
+  if (d->gone)
+    return;
+  int rc = d->pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0)
+           : owns_run_dir(d->pub.pid, d->pub.run_dir) ? kill(d->pub.pid, sig)
+                                                      : 0;
+  if (rc != 0)
     g_debug("vm %s: signal %d: %s", d->pub.id, sig, g_strerror(errno));
 }
 
@@ -203,6 +240,19 @@ on_qmp_event(SlQmp *q, const char *name, json_t *data, gpointer user)
   dom_unref(d);
 }
 
+/* Without pidfds (old kernels, valgrind): after QMP EOF, check /proc every 100 ms. */
+static gboolean
+poll_exit(gpointer data)
+{
+  QemuDom *d = data;
+  if (owns_run_dir(d->pub.pid, d->pub.run_dir))
+    return G_SOURCE_CONTINUE;
+  d->pid_src = 0;
+  d->gone = TRUE;
+  maybe_finish(d);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_qmp_closed(SlQmp *q, const GError *error, gpointer user)
 {
@@ -210,6 +260,8 @@ on_qmp_closed(SlQmp *q, const GError *error, gpointer user)
   QemuDom *d = user;
   g_debug("vm %s: QMP closed%s%s", d->pub.id, error ? ": " : "", error ? error->message : "");
   d->qmp_open = FALSE;
+  if (d->pidfd < 0 && !d->pid_src && poll_exit(d))
+    d->pid_src = g_timeout_add(100, poll_exit, d);
   maybe_finish(d);
 }
 
@@ -221,9 +273,13 @@ on_qmp_ready(SlQmp *q, const GError *error, gpointer user)
   SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
   if (error) {
     d->qmp_open = FALSE;
-    g_warning("vm %s: %s; killing qemu %d", d->pub.id, error->message, d->pub.pid);
-    d->destroying = TRUE;
-    send_signal(d, SIGKILL);
+    if (d->starting) {
+      g_warning("vm %s: %s; killing qemu %d", d->pub.id, error->message, d->pub.pid);
+      d->destroying = TRUE;
+      send_signal(d, SIGKILL);
+    } else {
+      g_warning("vm %s: %s; qemu %d left running", d->pub.id, error->message, d->pub.pid);
+    }
   }
   if (f)
     f(&d->pub, error, d->start_data);
@@ -237,40 +293,20 @@ attach_process(QemuDom *d, int pid, GError **error)
 {
   d->pub.pid = pid;
   d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (d->pidfd < 0) {
+  if (d->pidfd < 0 && errno == ENOSYS) {
+    g_debug("vm %s: no pidfd_open; watching qemu %d through QMP EOF", d->pub.id, pid);
+  } else if (d->pidfd < 0) {
     g_set_error(error, SL_ERROR, errno == ESRCH ? SL_ERROR_NOT_FOUND : SL_ERROR_INTERNAL,
                 "qemu %d: pidfd_open: %s", pid, g_strerror(errno));
     return FALSE;
   }
-  d->pid_src = g_unix_fd_add(d->pidfd, G_IO_IN, pid_exited, d);
+  if (d->pidfd >= 0)
+    d->pid_src = g_unix_fd_add(d->pidfd, G_IO_IN, pid_exited, d);
   d->qmp = sl_qmp_new(on_qmp_event, on_qmp_closed, d);
   d->qmp_open = TRUE;
   g_autofree char *sock = g_build_filename(d->pub.run_dir, "qmp.sock", NULL);
   sl_qmp_connect(d->qmp, sock, on_qmp_ready, d);
   return TRUE;
-}
-
-/* pid from run_dir/qemu.pid if that process is alive and is the QEMU of this run dir. */
-static int
-live_pid(const char *run_dir)
-{
-  g_autofree char *pidfile = g_build_filename(run_dir, "qemu.pid", NULL);
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents(pidfile, &text, NULL, NULL))
-    return 0;
-  gint64 pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
-  if (pid <= 0 || pid > G_MAXINT || kill((pid_t)pid, 0) != 0)
-    return 0;
-  g_autofree char *procfile = g_strdup_printf("/proc/%d/cmdline", (int)pid);
-  g_autofree char *cmdline = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(procfile, &cmdline, &len, NULL))
-    return 0;
-  g_autofree char *want = g_strdup_printf("unix:%s/qmp.sock,", run_dir);
-  for (gsize off = 0; off < len; off += strlen(cmdline + off) + 1)
-    if (g_str_has_prefix(cmdline + off, want))
-      return (int)pid;
-  return 0;
 }
 
 static QemuDom *
@@ -327,6 +363,7 @@ spawned(GObject *src, GAsyncResult *res, gpointer data)
   g_autofree char *err_text = NULL;
   g_autoptr(GError) error = NULL;
   g_subprocess_communicate_utf8_finish(proc, res, NULL, &err_text, &error);
+  d->spawning = FALSE;
   if (d->freed) {
     dom_unref(d);
     return;
@@ -344,8 +381,15 @@ spawned(GObject *src, GAsyncResult *res, gpointer data)
     SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
     if (f)
       f(&d->pub, error, d->start_data);
+    d->finished = TRUE; /* nothing runs: complete destroy requests made meanwhile */
+    GSList *w = g_steal_pointer(&d->destroy_waiters);
+    for (GSList *l = w; l; l = l->next)
+      call_done(d, ((Waiter *)l->data)->done, ((Waiter *)l->data)->data, NULL);
+    g_slist_free_full(w, g_free);
   } else {
     g_message("vm %s: qemu %d started (%s)", d->pub.id, pid, sl_accel_name(d->hv->accel));
+    if (d->destroying) /* destroy() came while it was starting */
+      send_signal(d, SIGKILL);
   }
   dom_unref(d);
 }
@@ -381,6 +425,8 @@ qemu_start(SlHypervisor *hv, const SlVmSpec *spec, SlDomainEventFunc events, gpo
     return NULL;
   }
   QemuDom *d = dom_new(h, spec->id, spec->run_dir, events, user, done, done_data);
+  d->starting = TRUE;
+  d->spawning = TRUE;
   g_subprocess_communicate_utf8_async(proc, NULL, NULL, spawned, dom_ref(d));
   return &d->pub;
 }
@@ -459,7 +505,7 @@ static void
 qemu_destroy(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
-  if (d->finished || d->pidfd < 0) {
+  if (d->finished || (!d->pub.pid && !d->spawning)) {
     done_later(d, done, data, NULL);
     return;
   }
@@ -467,8 +513,10 @@ qemu_destroy(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer da
   w->done = done;
   w->data = data;
   d->destroy_waiters = g_slist_append(d->destroy_waiters, w);
-  if (d->destroying)
+  if (d->destroying || d->spawning) { /* spawned() kills it once it has a pid */
+    d->destroying = TRUE;
     return;
+  }
   d->destroying = TRUE;
   if (d->qmp && sl_qmp_is_ready(d->qmp))
     sl_qmp_execute(d->qmp, "quit", NULL, NULL, NULL);

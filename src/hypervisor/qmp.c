@@ -32,7 +32,12 @@ struct SlQmp {
   GHashTable *pending; /* id -> Pending* */
   gint64 next_id;
   gint64 caps_id;
+  guint ready_timer;
 };
+
+/* A QMP server serves one client at a time: a second client is accepted by the kernel
+ * but never greeted. Give up on a connection that is not ready after this long. */
+#define QMP_READY_TIMEOUT_S 15
 
 static SlQmp *
 qmp_ref(SlQmp *q)
@@ -152,6 +157,7 @@ finish_ready(SlQmp *q, const GError *error)
 {
   SlQmpReadyFunc ready = q->ready;
   q->ready = NULL;
+  g_clear_handle_id(&q->ready_timer, g_source_remove);
   if (ready && !q->dead)
     ready(q, error, q->ready_data);
 }
@@ -275,7 +281,7 @@ connected(GObject *src, GAsyncResult *res, gpointer data)
   SlQmp *q = data;
   g_autoptr(GError) error = NULL;
   GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &error);
-  if (q->dead) {
+  if (q->dead || q->state == QMP_CLOSED) { /* freed, or timed out */
     g_clear_object(&conn);
     qmp_unref(q);
     return;
@@ -297,6 +303,20 @@ connected(GObject *src, GAsyncResult *res, gpointer data)
   g_data_input_stream_read_line_async(q->in, G_PRIORITY_DEFAULT, q->cancel, read_done, q);
 }
 
+static gboolean
+ready_timeout(gpointer data)
+{
+  SlQmp *q = data;
+  q->ready_timer = 0;
+  g_autoptr(GError) e =
+      g_error_new(SL_ERROR, SL_ERROR_UNAVAILABLE,
+                  "no QMP greeting within %d s (another client connected?)", QMP_READY_TIMEOUT_S);
+  if (q->state == QMP_IDLE) /* still connecting: the connect callback sees the cancel */
+    q->state = QMP_GREETING;
+  close_connection(q, e);
+  return G_SOURCE_REMOVE;
+}
+
 void
 sl_qmp_connect(SlQmp *q, const char *socket_path, SlQmpReadyFunc ready, gpointer data)
 {
@@ -308,6 +328,7 @@ sl_qmp_connect(SlQmp *q, const char *socket_path, SlQmpReadyFunc ready, gpointer
   g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(socket_path);
   g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), q->cancel, connected,
                                 qmp_ref(q));
+  q->ready_timer = g_timeout_add_seconds(QMP_READY_TIMEOUT_S, ready_timeout, q);
 }
 
 typedef struct {
@@ -352,6 +373,7 @@ sl_qmp_free(SlQmp *q)
   if (!q)
     return;
   q->dead = TRUE;
+  g_clear_handle_id(&q->ready_timer, g_source_remove);
   g_cancellable_cancel(q->cancel);
   if (q->conn)
     g_io_stream_close(G_IO_STREAM(q->conn), NULL, NULL);
