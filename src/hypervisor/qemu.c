@@ -273,7 +273,9 @@ on_qmp_ready(SlQmp *q, const GError *error, gpointer user)
   SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
   if (error) {
     d->qmp_open = FALSE;
-    if (d->starting) {
+    if (d->destroying) {
+      g_debug("vm %s: QMP gone while destroying", d->pub.id);
+    } else if (d->starting) {
       g_warning("vm %s: %s; killing qemu %d", d->pub.id, error->message, d->pub.pid);
       d->destroying = TRUE;
       send_signal(d, SIGKILL);

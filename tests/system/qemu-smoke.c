@@ -213,6 +213,34 @@ smoke(const char *base, const char *ip, const char *work)
   spec->context_iso = g_strdup(iso);
   spec->public_ip = g_strdup(ip);
 
+  /* Crash detection: SIGKILL from outside must give CRASHED (no SHUTDOWN seen). */
+  {
+    g_autofree char *crash_dir = g_build_filename(work, "crash", NULL);
+    g_autofree char *ov = g_build_filename(work, "crash.qcow2", NULL);
+    g_autofree char *cmd = g_strdup_printf("qemu-img create -q -f qcow2 -b %s -F raw %s", base, ov);
+    CHECK(run(cmd, NULL), "crash-test overlay created");
+    g_autoptr(SlVmSpec) cs = sl_vm_spec_new("crash", crash_dir);
+    cs->root.path = g_strdup(ov);
+    SlDomain *c = hv->ops->start(hv, cs, on_event, NULL, on_done, NULL, &error);
+    CHECK(c && wait_done(10), "crash-test VM started");
+    st.pid = c->pid;
+    kill(c->pid, SIGKILL);
+    CHECK(wait_for(&st.crashed, 10) && !st.exited, "external SIGKILL reported as CRASHED");
+    sl_domain_free(c);
+    /* destroy() while qemu is still daemonizing: killed as soon as it has a pid */
+    st.exited = st.crashed = FALSE;
+    c = hv->ops->start(hv, cs, on_event, NULL, NULL, NULL, &error);
+    CHECK(c, "second crash-test VM requested");
+    hv->ops->destroy(c, 2000, on_done, NULL);
+    CHECK(wait_done(10) && st.exited, "destroy during start: EXITED, done");
+    CHECK(!g_file_test(cs->run_dir, G_FILE_TEST_EXISTS) ||
+              !hv->ops->adopt(hv, "crash", crash_dir, NULL, NULL, NULL, NULL, NULL),
+          "nothing left to adopt");
+    sl_domain_free(c);
+    st.exited = st.crashed = FALSE;
+    st.pid = 0;
+  }
+
   /* serial watcher: qemu creates serial.log; create it first so inotify can watch it */
   g_file_set_contents(serial, "", 0, NULL);
   tail.path = serial;
