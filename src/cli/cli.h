@@ -118,7 +118,12 @@ int sl_cli_quiet(SlCli *cli);
 /* Path of the configuration file: -c, else $HOME/.stratuslab/stratuslab-user.cfg. */
 char *sl_cli_config_path(SlCli *cli);
 
-/* Output (output.c). */
+/* Output (output.c). -q (quiet level 1) drops informational output (banners,
+ * headers, "No disk to show"): sl_out_info; -qq also drops warnings. Results
+ * (ids, uuids, table rows) and errors are always printed. */
+void sl_out_set_quiet(int level);
+int sl_out_quiet(void);
+void sl_out_info(const char *fmt, ...) G_GNUC_PRINTF(1, 2);    /* stdout unless -q */
 void sl_out_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);   /* "  [ERROR] ..." stderr */
 void sl_out_warning(const char *fmt, ...) G_GNUC_PRINTF(1, 2); /* "  [WARNING] ..." stderr */
 void sl_out_debug(SlCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3); /* with -v, stderr */

@@ -115,23 +115,15 @@ first_of(const char *a, const char *b)
   return (a && a[0]) ? a : ((b && b[0]) ? b : NULL);
 }
 
-SlClient *
-sl_client_new_pdisk(SlCli *cli, GError **error)
+/* A client of `ep` with the given credentials (NULL: PEM certificate). */
+static SlClient *
+client_new(SlCli *cli, const char *ep, const char *username, const char *password, GError **error)
 {
-  const char *ep = first_of(sl_cli_get(cli, "pdisk-endpoint"),
-                            first_of(sl_cli_get(cli, "endpoint"), sl_cli_setting(cli, "endpoint")));
-  if (ep == NULL) {
-    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
-                "Missing persistent disk endpoint. Please provide --pdisk-endpoint "
-                "(or --endpoint, STRATUSLAB_PDISK_ENDPOINT, pdisk_endpoint in the "
-                "configuration file)");
-    return NULL;
-  }
   g_autoptr(SlClient) c = g_new0(SlClient, 1);
   c->cli = cli;
   c->base_url = sl_endpoint_url(ep, SL_CONFIG_DEFAULT_PORT);
-  c->username = g_strdup(first_of(sl_cli_get(cli, "pdisk-username"), sl_cli_get(cli, "username")));
-  c->password = g_strdup(first_of(sl_cli_get(cli, "pdisk-password"), sl_cli_get(cli, "password")));
+  c->username = g_strdup(username);
+  c->password = g_strdup(password);
   if (c->username != NULL && c->password == NULL && isatty(STDIN_FILENO)) {
     g_autofree char *prompt = g_strdup_printf("'%s' at '%s' password: ", c->username, ep);
     c->password = sl_prompt(prompt, FALSE);
@@ -156,6 +148,42 @@ sl_client_new_pdisk(SlCli *cli, GError **error)
   if (c->connect_timeout <= 0)
     c->connect_timeout = 10;
   return g_steal_pointer(&c);
+}
+
+static const char *
+cloud_endpoint(SlCli *cli)
+{
+  return first_of(sl_cli_get(cli, "endpoint"), sl_cli_setting(cli, "endpoint"));
+}
+
+SlClient *
+sl_client_new_pdisk(SlCli *cli, GError **error)
+{
+  const char *ep = first_of(sl_cli_get(cli, "pdisk-endpoint"), cloud_endpoint(cli));
+  if (ep == NULL) {
+    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
+                "Missing persistent disk endpoint. Please provide --pdisk-endpoint "
+                "(or --endpoint, STRATUSLAB_PDISK_ENDPOINT, pdisk_endpoint in the "
+                "configuration file)");
+    return NULL;
+  }
+  return client_new(
+      cli, ep, first_of(sl_cli_get(cli, "pdisk-username"), sl_cli_get(cli, "username")),
+      first_of(sl_cli_get(cli, "pdisk-password"), sl_cli_get(cli, "password")), error);
+}
+
+SlClient *
+sl_client_new_cloud(SlCli *cli, GError **error)
+{
+  const char *ep = cloud_endpoint(cli);
+  if (ep == NULL) {
+    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
+                "Missing cloud endpoint. Please provide --endpoint (or STRATUSLAB_ENDPOINT, "
+                "endpoint in the configuration file)");
+    return NULL;
+  }
+  return client_new(cli, ep, first_of(sl_cli_get(cli, "username"), NULL),
+                    first_of(sl_cli_get(cli, "password"), NULL), error);
 }
 
 static size_t
@@ -197,9 +225,26 @@ service_message(long status, const GString *body)
   return text;
 }
 
+static json_t *call(SlClient *client, const char *method, const char *path, const char *const *form,
+                    json_t *json, long *http_status, GError **error);
+
 json_t *
 sl_client_call(SlClient *client, const char *method, const char *path, const char *const *form,
                GError **error)
+{
+  return call(client, method, path, form, NULL, NULL, error);
+}
+
+json_t *
+sl_client_call_json(SlClient *client, const char *method, const char *path, json_t *body,
+                    long *http_status, GError **error)
+{
+  return call(client, method, path, NULL, body, http_status, error);
+}
+
+static json_t *
+call(SlClient *client, const char *method, const char *path, const char *const *form, json_t *json,
+     long *http_status, GError **error)
 {
   CURL *curl = curl_easy_init();
   if (curl == NULL) {
@@ -207,13 +252,21 @@ sl_client_call(SlClient *client, const char *method, const char *path, const cha
     return NULL;
   }
   g_autofree char *url = g_strconcat(client->base_url, path, NULL);
-  g_autofree char *body = form ? encode_form(curl, form) : NULL;
+  g_autofree char *body = NULL;
+  if (form != NULL) {
+    body = encode_form(curl, form);
+  } else if (json != NULL) {
+    char *dump = json_dumps(json, JSON_COMPACT);
+    body = g_strdup(dump);
+    free(dump);
+  }
   GString *answer = g_string_new(NULL);
   char errbuf[CURL_ERROR_SIZE] = "";
   struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
   headers = curl_slist_append(headers, "Expect:");
   if (body)
-    headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    headers = curl_slist_append(headers, json ? "Content-Type: application/json"
+                                              : "Content-Type: application/x-www-form-urlencoded");
 
   curl_easy_setopt(curl, CURLOPT_URL, url);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -240,6 +293,8 @@ sl_client_call(SlClient *client, const char *method, const char *path, const cha
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
   if (body)
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+  else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, ""); /* Content-Length: 0 */
   if (sl_cli_verbose(client->cli) >= 3)
     curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   sl_out_debug(client->cli, "%s %s%s%s", method, url, body ? " " : "",
@@ -248,6 +303,8 @@ sl_client_call(SlClient *client, const char *method, const char *path, const cha
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (http_status != NULL)
+    *http_status = status;
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
 

@@ -1,8 +1,8 @@
 /* cmd-delete-volume.c - stratus-delete-volume: DELETE /disks/<uuid>. */
 #include "client.h"
 
-static const SlOption *const options[] = {sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_pdisk,
-                                          NULL};
+static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
+                                          sl_opts_endpoint, sl_opts_pdisk,  NULL};
 
 static int
 run(SlCli *cli, char **args)

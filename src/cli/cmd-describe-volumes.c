@@ -13,8 +13,8 @@ static const SlOption opts[] = {
     {.name = NULL},
 };
 
-static const SlOption *const options[] = {sl_opts_base,  sl_opts_config, sl_opts_auth,
-                                          sl_opts_pdisk, opts,           NULL};
+static const SlOption *const options[] = {
+    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
 
 typedef struct {
   char *key;
@@ -89,12 +89,32 @@ compile(const char *pattern, GError **error)
   return re;
 }
 
+static void
+print_disk(json_t *disk)
+{
+  g_autofree char *uuid = value_text(json_object_get(disk, "uuid"));
+  printf(":: DISK %s\n", uuid);
+  const char *key;
+  json_t *value;
+  json_object_foreach(disk, key, value)
+  {
+    if (strcmp(key, "uuid") == 0)
+      continue;
+    g_autofree char *text = value_text(value);
+    printf("\t%s: %s\n", key, text);
+  }
+  fflush(stdout);
+}
+
+/* GET /disks/<uuid> for every full UUID argument; the others are regular
+ * expressions matched against the uuids of GET /disks/. */
 static int
 run(SlCli *cli, char **args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) filters = g_ptr_array_new_with_free_func(filter_free);
   g_autoptr(GPtrArray) uuid_res = g_ptr_array_new_with_free_func((GDestroyNotify)g_regex_unref);
+  g_autoptr(GPtrArray) uuids = g_ptr_array_new();
   for (const char *const *f = sl_cli_list(cli, "filter"); *f; f++) {
     const char *colon = strchr(*f, ':');
     if (colon == NULL || colon == *f) {
@@ -111,6 +131,10 @@ run(SlCli *cli, char **args)
     g_ptr_array_add(filters, filter);
   }
   for (int i = 0; args[i]; i++) {
+    if (sl_is_disk_uuid(args[i])) {
+      g_ptr_array_add(uuids, args[i]);
+      continue;
+    }
     GRegex *re = compile(args[i], &error);
     if (re == NULL)
       return sl_out_fail(error);
@@ -119,37 +143,46 @@ run(SlCli *cli, char **args)
   g_autoptr(SlClient) client = sl_client_new_pdisk(cli, &error);
   if (client == NULL)
     return sl_out_fail(error);
-  json_t *disks = sl_client_call(client, "GET", "/disks/", NULL, &error);
-  if (disks == NULL)
-    return sl_out_fail(error);
-  if (!json_is_array(disks)) {
-    json_decref(disks);
-    sl_out_error("Service error: the disk list is not a JSON array");
-    return SL_EXIT_FAILED;
-  }
-  size_t i, shown = 0;
-  json_t *disk;
-  json_array_foreach(disks, i, disk)
-  {
-    if (!json_is_object(disk) || !matches(disk, uuid_res, filters))
+  int status = SL_EXIT_OK;
+  size_t shown = 0;
+  g_autoptr(GPtrArray) none = g_ptr_array_new();
+  for (guint u = 0; u < uuids->len; u++) {
+    g_autofree char *path = g_strdup_printf("/disks/%s", (char *)uuids->pdata[u]);
+    g_autoptr(GError) err = NULL;
+    json_t *disk = sl_client_call(client, "GET", path, NULL, &err);
+    if (disk == NULL) {
+      status = sl_out_fail(err);
       continue;
-    g_autofree char *uuid = value_text(json_object_get(disk, "uuid"));
-    printf(":: DISK %s\n", uuid);
-    const char *key;
-    json_t *value;
-    json_object_foreach(disk, key, value)
-    {
-      if (strcmp(key, "uuid") == 0)
-        continue;
-      g_autofree char *text = value_text(value);
-      printf("\t%s: %s\n", key, text);
     }
-    shown++;
+    if (json_is_object(disk) && matches(disk, none, filters)) {
+      print_disk(disk);
+      shown++;
+    }
+    json_decref(disk);
   }
-  if (shown == 0)
-    printf("No disk to show\n");
-  json_decref(disks);
-  return SL_EXIT_OK;
+  if (uuids->len == 0 || uuid_res->len > 0) {
+    json_t *disks = sl_client_call(client, "GET", "/disks/", NULL, &error);
+    if (disks == NULL)
+      return sl_out_fail(error);
+    if (!json_is_array(disks)) {
+      json_decref(disks);
+      sl_out_error("Service error: the disk list is not a JSON array");
+      return SL_EXIT_FAILED;
+    }
+    size_t i;
+    json_t *disk;
+    json_array_foreach(disks, i, disk)
+    {
+      if (!json_is_object(disk) || !matches(disk, uuid_res, filters))
+        continue;
+      print_disk(disk);
+      shown++;
+    }
+    json_decref(disks);
+  }
+  if (shown == 0 && status == SL_EXIT_OK)
+    sl_out_info("No disk to show\n");
+  return status;
 }
 
 const SlCommand sl_cmd_describe_volumes = {
@@ -157,8 +190,9 @@ const SlCommand sl_cmd_describe_volumes = {
     .summary = "List persistent disk volumes",
     .synopsis = "[options] [volume-uuid ...]",
     .description = "List your persistent disks (volumes) and the public volumes of other users, "
-                   "newest first. With volume-uuid arguments, only the volumes whose identifier "
-                   "matches one of them (regular expressions, so a prefix is enough).",
+                   "newest first. A full volume UUID argument shows that volume (asked for with "
+                   "GET /disks/<uuid>); any other argument is a regular expression matched "
+                   "against the identifiers of the listed volumes (so a prefix is enough).",
     .options = options,
     .implemented = TRUE,
     .run = run,
@@ -168,7 +202,7 @@ const SlCommand sl_cmd_describe_volumes = {
     .output_doc =
         "For each volume a line `:: DISK <uuid>` then one line `<TAB><key>: <value>` for every "
         "other property, in the order the service sends them; `No disk to show` when nothing "
-        "is left:\n\n"
+        "is left (not printed with `-q`):\n\n"
         "    $ stratus-describe-volumes --filter tag:^my\n"
         "    :: DISK 9c5a2c03-8243-4a1b-a248-0f0d22d948c2\n"
         "    \tcreated: 2011/07/20 16:10:37\n"
@@ -181,8 +215,12 @@ const SlCommand sl_cmd_describe_volumes = {
         "    \ttype: DATA_IMAGE_RAW_READ_WRITE\n\n"
         "Filters: a volume is kept only if, for every `--filter KEY:REGEX`, the property KEY "
         "exists, is not empty and REGEX (GLib/PCRE syntax) matches somewhere in its value. "
-        "Volume-uuid arguments are alternatives: a volume is kept if its uuid matches any of "
-        "them (13.05 required all of them to match, so two uuids showed nothing).",
+        "Filters also apply to the volumes given by full UUID. "
+        "Regular-expression arguments are alternatives: a volume is kept if its uuid matches any "
+        "of them (13.05 required all of them to match, so two uuids showed nothing).",
     .errors_doc = "- a filter without `:` is a usage error (exit 2)\n"
-                  "- `  [ERROR] Invalid regular expression '<re>': <why>` (exit 1)",
+                  "- `  [ERROR] Invalid regular expression '<re>': <why>` (exit 1)\n"
+                  "- a full UUID that is unknown or another user's private volume: "
+                  "`  [ERROR] Service error: disk (<uuid>) does not exist` on stderr; the other "
+                  "volumes are still shown and the command exits 1",
 };

@@ -68,8 +68,8 @@ static const SlOption opts[] = {
     {.name = NULL},
 };
 
-static const SlOption *const options[] = {sl_opts_base,  sl_opts_config, sl_opts_auth,
-                                          sl_opts_pdisk, opts,           NULL};
+static const SlOption *const options[] = {
+    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
 
 static int
 run(SlCli *cli, char **args)

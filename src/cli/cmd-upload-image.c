@@ -2,7 +2,8 @@
 #include "cli.h"
 
 static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_pdisk, sl_opts_market, sl_opts_p12, NULL};
+    sl_opts_base,  sl_opts_config, sl_opts_auth, sl_opts_endpoint,
+    sl_opts_pdisk, sl_opts_market, sl_opts_p12,  NULL};
 
 const SlCommand sl_cmd_upload_image = {
     .name = "upload-image",

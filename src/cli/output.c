@@ -7,6 +7,32 @@
 #include "cli.h"
 #include "sl-config.h"
 
+static int quiet_level;
+
+void
+sl_out_set_quiet(int level)
+{
+  quiet_level = level;
+}
+
+int
+sl_out_quiet(void)
+{
+  return quiet_level;
+}
+
+void
+sl_out_info(const char *fmt, ...)
+{
+  if (quiet_level >= 1)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+}
+
 void
 sl_out_error(const char *fmt, ...)
 {
@@ -21,6 +47,8 @@ sl_out_error(const char *fmt, ...)
 void
 sl_out_warning(const char *fmt, ...)
 {
+  if (quiet_level >= 2)
+    return;
   va_list ap;
   va_start(ap, fmt);
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);

@@ -126,6 +126,7 @@ run_command(const SlCommand *cmd, const char *prog, int argc, char **argv)
   }
   if (!sl_cli_resolve(cli, &error))
     return sl_out_fail(error);
+  sl_out_set_quiet(sl_cli_quiet(cli));
   return cmd->run(cli, sl_cli_args(cli));
 }
 
