@@ -16,6 +16,7 @@
  *  - Domain events arrive through the SlDomainEventFunc given at start/adopt.
  *    EXITED or CRASHED is the last event; the process is gone and its images
  *    are unlocked when it is delivered.
+ *  - Free every domain before the hypervisor that made it.
  */
 #pragma once
 #include <glib.h>
@@ -73,6 +74,8 @@ typedef struct {
   const char *reason; /* QEMU's reason for SHUTDOWN ("guest-shutdown", ...), else NULL */
   const char *device; /* DEVICE_DELETED: the device id, else NULL */
 } SlDomainEvent;
+
+const char *sl_domain_event_name(SlDomainEventKind kind); /* "SHUTDOWN_GUEST", ... */
 
 typedef void (*SlDomainEventFunc)(SlDomain *dom, const SlDomainEvent *ev, gpointer user_data);
 typedef void (*SlDomainDoneFunc)(SlDomain *dom, const GError *error, gpointer user_data);

@@ -69,3 +69,11 @@ sl_vm_spec_free(SlVmSpec *s)
   g_array_unref(s->ports);
   g_free(s);
 }
+
+const char *
+sl_domain_event_name(SlDomainEventKind kind)
+{
+  static const char *names[] = {"POWERDOWN", "SHUTDOWN_GUEST", "SHUTDOWN_HOST", "STOP",
+                                "RESUME",    "DEVICE_DELETED", "EXITED",        "CRASHED"};
+  return (guint)kind < G_N_ELEMENTS(names) ? names[kind] : "UNKNOWN";
+}

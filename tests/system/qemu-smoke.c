@@ -41,11 +41,9 @@ on_event(SlDomain *dom, const SlDomainEvent *ev, gpointer user)
 {
   (void)dom;
   (void)user;
-  static const char *names[] = {"POWERDOWN", "SHUTDOWN_GUEST", "SHUTDOWN_HOST", "STOP",
-                                "RESUME",    "DEVICE_DELETED", "EXITED",        "CRASHED"};
   g_autofree char *msg =
-      g_strdup_printf("event %s %s %s", names[ev->kind], ev->reason ? ev->reason : "",
-                      ev->device ? ev->device : "");
+      g_strdup_printf("event %s %s %s", sl_domain_event_name(ev->kind),
+                      ev->reason ? ev->reason : "", ev->device ? ev->device : "");
   say(msg);
   st.shutdown_guest |= ev->kind == SL_DOMAIN_EVENT_SHUTDOWN_GUEST;
   st.powerdown |= ev->kind == SL_DOMAIN_EVENT_POWERDOWN;

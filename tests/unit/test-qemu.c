@@ -13,6 +13,7 @@
 #include "hypervisor/qmp.h"
 #include "util/error.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -74,10 +75,10 @@ test_golden_full(void **state)
   s->vcpus = 2;
   s->ram_mib = 512;
   s->context_iso = g_strdup("/var/lib/stratuslab/vms/7/context.iso");
-  sl_vm_spec_add_disk(s, "pdisk1", "/var/lib/stratuslab/volumes/" UUID1 ".img", "raw", UUID1,
-                      FALSE, SL_DISK_DISK);
-  sl_vm_spec_add_disk(s, "pdisk2", "/var/lib/stratuslab/volumes/" UUID2 ".img", "raw", UUID2,
-                      TRUE, SL_DISK_DISK);
+  sl_vm_spec_add_disk(s, "pdisk1", "/var/lib/stratuslab/volumes/" UUID1 ".img", "raw", UUID1, FALSE,
+                      SL_DISK_DISK);
+  sl_vm_spec_add_disk(s, "pdisk2", "/var/lib/stratuslab/volumes/" UUID2 ".img", "raw", UUID2, TRUE,
+                      SL_DISK_DISK);
   sl_vm_spec_add_disk(s, "volatile", "/var/lib/stratuslab/vms/7/volatile.qcow2", "qcow2", NULL,
                       FALSE, SL_DISK_DISK);
   sl_vm_spec_add_disk(s, "dataset", "/var/lib/stratuslab/vms/7/dataset.iso", "raw", NULL, TRUE,
@@ -193,9 +194,7 @@ typedef struct {
   int last_code;
 } QmpLog;
 
-static const char *kind_names[] = {"POWERDOWN",      "SHUTDOWN_GUEST", "SHUTDOWN_HOST",
-                                   "STOP",           "RESUME",         "DEVICE_DELETED",
-                                   "EXITED",         "CRASHED"};
+#define kind_names(k) sl_domain_event_name(k)
 
 static void
 log_event(SlQmp *q, const char *name, json_t *data, gpointer user)
@@ -205,9 +204,9 @@ log_event(SlQmp *q, const char *name, json_t *data, gpointer user)
   SlDomainEvent ev;
   if (!sl_qemu_translate_event(name, data, &ev))
     return;
-  g_ptr_array_add(log->events, g_strdup_printf("%s %s %s", kind_names[ev.kind],
-                                               ev.reason ? ev.reason : "-",
-                                               ev.device ? ev.device : "-"));
+  g_ptr_array_add(log->events,
+                  g_strdup_printf("%s %s %s", kind_names(ev.kind), ev.reason ? ev.reason : "-",
+                                  ev.device ? ev.device : "-"));
 }
 
 static void
@@ -247,9 +246,11 @@ test_qmp_recorded(void **state)
       "{\"timestamp\": {\"seconds\": 1732460002, \"microseconds\": 2}, \"event\": \"SHUTDOWN\", "
       "\"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}",
       "{\"timestamp\": {\"seconds\": 1732460002, \"microseconds\": 3}, \"event\": \"STOP\"}",
-      "{\"timestamp\": {\"seconds\": 1732460003, \"microseconds\": 4}, \"event\": \"DEVICE_DELETED\", "
+      "{\"timestamp\": {\"seconds\": 1732460003, \"microseconds\": 4}, \"event\": "
+      "\"DEVICE_DELETED\", "
       "\"data\": {\"path\": \"/machine/peripheral/hpdisk1/virtio-backend\"}}",
-      "{\"timestamp\": {\"seconds\": 1732460003, \"microseconds\": 5}, \"event\": \"DEVICE_DELETED\", "
+      "{\"timestamp\": {\"seconds\": 1732460003, \"microseconds\": 5}, \"event\": "
+      "\"DEVICE_DELETED\", "
       "\"data\": {\"path\": \"/machine/peripheral/hpdisk1\", \"device\": \"hpdisk1\"}}",
       "{\"timestamp\": {\"seconds\": 1732460004, \"microseconds\": 6}, \"event\": \"RTC_CHANGE\", "
       "\"data\": {\"offset\": 0}}",
@@ -259,9 +260,9 @@ test_qmp_recorded(void **state)
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     assert_true(sl_qmp_feed_line(q, lines[i]));
-  const char *want[] = {"POWERDOWN - -",          "SHUTDOWN_GUEST guest-shutdown -",
-                        "STOP - -",               "DEVICE_DELETED - hpdisk1",
-                        "RESUME - -",             "SHUTDOWN_HOST host-qmp-quit -"};
+  const char *want[] = {"POWERDOWN - -", "SHUTDOWN_GUEST guest-shutdown -",
+                        "STOP - -",      "DEVICE_DELETED - hpdisk1",
+                        "RESUME - -",    "SHUTDOWN_HOST host-qmp-quit -"};
   assert_int_equal(log.events->len, G_N_ELEMENTS(want));
   for (gsize i = 0; i < G_N_ELEMENTS(want); i++)
     assert_string_equal(g_ptr_array_index(log.events, i), want[i]);
@@ -331,7 +332,7 @@ fake_event(SlDomain *dom, const SlDomainEvent *ev, gpointer user)
 {
   (void)dom;
   FakeRun *r = user;
-  g_string_append_printf(r->trace, "%s%s%s ", kind_names[ev->kind], ev->device ? ":" : "",
+  g_string_append_printf(r->trace, "%s%s%s ", kind_names(ev->kind), ev->device ? ":" : "",
                          ev->device ? ev->device : "");
 }
 
@@ -401,15 +402,204 @@ test_fake_driver(void **state)
   g_main_loop_unref(r.loop);
 }
 
+/* ---- QEMU driver against a scripted QMP server and a stand-in process ---- */
+
+typedef struct {
+  GSocketListener *listener;
+  GSocketConnection *conn;
+  GDataInputStream *in;
+  GSubprocess *proc; /* stands in for qemu: its argv names the QMP socket */
+  GString *commands;
+  gboolean crash_on_next; /* drop the connection and kill, without SHUTDOWN */
+} FakeQemu;
+
+static void
+fq_send(FakeQemu *f, const char *line)
+{
+  GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(f->conn));
+  g_autofree char *l = g_strconcat(line, "\n", NULL);
+  assert_true(g_output_stream_write_all(out, l, strlen(l), NULL, NULL, NULL));
+}
+
+static void
+fq_die(FakeQemu *f)
+{
+  g_subprocess_force_exit(f->proc);
+  g_io_stream_close(G_IO_STREAM(f->conn), NULL, NULL);
+}
+
+static void fq_read(GObject *src, GAsyncResult *res, gpointer data);
+
+static void
+fq_handle(FakeQemu *f, const char *line)
+{
+  json_t *msg = json_loads(line, 0, NULL);
+  const char *cmd = json_string_value(json_object_get(msg, "execute"));
+  json_int_t id = json_integer_value(json_object_get(msg, "id"));
+  g_string_append_printf(f->commands, "%s ", cmd);
+  g_autofree char *ok = g_strdup_printf("{\"return\": {}, \"id\": %" JSON_INTEGER_FORMAT "}", id);
+  if (g_str_equal(cmd, "query-status")) {
+    g_autofree char *r = g_strdup_printf(
+        "{\"return\": {\"status\": \"shutdown\", \"running\": false}, \"id\": %" JSON_INTEGER_FORMAT
+        "}",
+        id);
+    fq_send(f, r);
+  } else if (g_str_equal(cmd, "system_powerdown")) {
+    fq_send(f, ok);
+    fq_send(f, "{\"event\": \"POWERDOWN\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}");
+    fq_send(f, "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": "
+               "\"guest-shutdown\"}, \"timestamp\": {\"seconds\": 3, \"microseconds\": 0}}");
+  } else if (g_str_equal(cmd, "device_del")) {
+    fq_send(f, ok);
+    fq_send(f, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
+               "\"/machine/peripheral/pdisk1/virtio-backend\"}, \"timestamp\": {\"seconds\": 4, "
+               "\"microseconds\": 0}}");
+    fq_send(f, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"pdisk1\", \"path\": "
+               "\"/machine/peripheral/pdisk1\"}, \"timestamp\": {\"seconds\": 4, "
+               "\"microseconds\": 1}}");
+  } else if (g_str_equal(cmd, "quit")) {
+    fq_send(f, ok);
+    fq_send(f, "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": false, \"reason\": "
+               "\"host-qmp-quit\"}, \"timestamp\": {\"seconds\": 5, \"microseconds\": 0}}");
+    fq_die(f);
+  } else {
+    fq_send(f, ok);
+  }
+  json_decref(msg);
+}
+
+static void
+fq_read(GObject *src, GAsyncResult *res, gpointer data)
+{
+  FakeQemu *f = data;
+  g_autofree char *line =
+      g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, NULL);
+  if (!line || g_io_stream_is_closed(G_IO_STREAM(f->conn)))
+    return;
+  if (f->crash_on_next) {
+    fq_die(f);
+    return;
+  }
+  fq_handle(f, line);
+  if (!g_io_stream_is_closed(G_IO_STREAM(f->conn)))
+    g_data_input_stream_read_line_async(f->in, G_PRIORITY_DEFAULT, NULL, fq_read, f);
+}
+
+static void
+fq_accepted(GObject *src, GAsyncResult *res, gpointer data)
+{
+  FakeQemu *f = data;
+  f->conn = g_socket_listener_accept_finish(G_SOCKET_LISTENER(src), res, NULL, NULL);
+  assert_non_null(f->conn);
+  f->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(f->conn)));
+  fq_send(f, "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}}, "
+             "\"capabilities\": [\"oob\"]}}");
+  g_data_input_stream_read_line_async(f->in, G_PRIORITY_DEFAULT, NULL, fq_read, f);
+}
+
+static void
+fq_start(FakeQemu *f, const char *run_dir)
+{
+  g_autofree char *sock = g_build_filename(run_dir, "qmp.sock", NULL);
+  g_autofree char *arg = g_strdup_printf("unix:%s,server=on,wait=off", sock);
+  g_unlink(sock);
+  const char *argv[] = {"/bin/sh", "-c", "sleep 60; :", arg, NULL};
+  f->proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, NULL);
+  assert_non_null(f->proc);
+  g_autofree char *pidfile = g_build_filename(run_dir, "qemu.pid", NULL);
+  g_autofree char *pid = g_strdup_printf("%s\n", g_subprocess_get_identifier(f->proc));
+  assert_true(g_file_set_contents(pidfile, pid, -1, NULL));
+  f->listener = g_socket_listener_new();
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(sock);
+  assert_true(g_socket_listener_add_address(f->listener, addr, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, NULL));
+  g_socket_listener_accept_async(f->listener, NULL, fq_accepted, f);
+  f->commands = g_string_new(NULL);
+}
+
+static void
+fq_stop(FakeQemu *f)
+{
+  g_subprocess_force_exit(f->proc);
+  g_subprocess_wait(f->proc, NULL, NULL);
+  g_socket_listener_close(f->listener);
+  g_clear_object(&f->listener);
+  g_clear_object(&f->in);
+  g_clear_object(&f->conn);
+  g_clear_object(&f->proc);
+  g_string_free(f->commands, TRUE);
+}
+
+static void
+test_qemu_driver_scripted(void **state)
+{
+  (void)state;
+  g_setenv("SL_ACCEL", "tcg", TRUE);
+  g_autofree char *run_dir = g_dir_make_tmp("sl-qemu-XXXXXX", NULL);
+  FakeRun r = {.loop = g_main_loop_new(NULL, FALSE), .trace = g_string_new(NULL)};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlHypervisor) hv = sl_hypervisor_qemu_new("true", NULL, &error);
+  assert_non_null(hv);
+  assert_null(hv->ops->adopt(hv, "9", run_dir, fake_event, &r, fake_done, &r, &error));
+  assert_int_equal(error->code, SL_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+
+  FakeQemu f = {0};
+  fq_start(&f, run_dir);
+  SlDomain *d = hv->ops->adopt(hv, "9", run_dir, fake_event, &r, fake_done, &r, &error);
+  assert_non_null(d);
+  run(&r, 1);
+  hv->ops->detach_disk(d, "pdisk1", fake_done, &r);
+  run(&r, 1);
+  hv->ops->powerdown(d, fake_done, &r);
+  run(&r, 1);
+  hv->ops->query_status(d, fake_status, &r);
+  run(&r, 1);
+  hv->ops->destroy(d, 5000, fake_done, &r);
+  run(&r, 1);
+  assert_string_equal(f.commands->str, "qmp_capabilities device_del blockdev-del system_powerdown "
+                                       "query-status quit ");
+  assert_string_equal(r.trace->str, "done(0) DEVICE_DELETED:pdisk1 done(0) done(0) POWERDOWN "
+                                    "SHUTDOWN_GUEST status(shutdown,0) SHUTDOWN_HOST EXITED "
+                                    "done(0) ");
+  sl_domain_free(d);
+  fq_stop(&f);
+
+  /* the process dies without a SHUTDOWN: CRASHED, and pending commands fail */
+  g_string_truncate(r.trace, 0);
+  fq_start(&f, run_dir);
+  d = hv->ops->adopt(hv, "9", run_dir, fake_event, &r, fake_done, &r, &error);
+  assert_non_null(d);
+  run(&r, 1);
+  f.crash_on_next = TRUE;
+  hv->ops->powerdown(d, fake_done, &r);
+  r.pending = 1; /* the powerdown reply never comes: wait for its failure... */
+  g_main_loop_run(r.loop);
+  while (!strstr(r.trace->str, "CRASHED")) /* ...and for the final event */
+    g_main_context_iteration(NULL, TRUE);
+  assert_string_equal(r.trace->str, "done(0) done(503) CRASHED ");
+  sl_domain_free(d);
+  fq_stop(&f);
+
+  g_autofree char *pidfile = g_build_filename(run_dir, "qemu.pid", NULL);
+  g_autofree char *sock = g_build_filename(run_dir, "qmp.sock", NULL);
+  g_unlink(pidfile);
+  g_unlink(sock);
+  g_rmdir(run_dir);
+  g_string_free(r.trace, TRUE);
+  g_main_loop_unref(r.loop);
+  g_unsetenv("SL_ACCEL");
+}
+
 int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_golden_minimal),   cmocka_unit_test(test_golden_full),
-      cmocka_unit_test(test_golden_outbound),  cmocka_unit_test(test_golden_ports_kvm),
+      cmocka_unit_test(test_golden_minimal),    cmocka_unit_test(test_golden_full),
+      cmocka_unit_test(test_golden_outbound),   cmocka_unit_test(test_golden_ports_kvm),
       cmocka_unit_test(test_golden_no_network), cmocka_unit_test(test_invalid_specs),
-      cmocka_unit_test(test_qmp_recorded),     cmocka_unit_test(test_accel_select),
-      cmocka_unit_test(test_fake_driver),
+      cmocka_unit_test(test_qmp_recorded),      cmocka_unit_test(test_accel_select),
+      cmocka_unit_test(test_fake_driver),       cmocka_unit_test(test_qemu_driver_scripted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
