@@ -119,7 +119,7 @@ write_pid_file(const char *path, GError **error)
 static int
 die(GError *error)
 {
-  fprintf(stderr, "stratusd: %s\n", error ? error->message : "failed");
+  fprintf(stderr, "stratusd: error: %s\n", error ? error->message : "failed");
   return 1;
 }
 
@@ -148,7 +148,7 @@ main(int argc, char **argv)
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    fprintf(stderr, "stratusd: %s (see --help)\n", error->message);
+    fprintf(stderr, "stratusd: error: %s (see --help)\n", error->message);
     settings_clear(&s);
     return 2;
   }
@@ -158,7 +158,7 @@ main(int argc, char **argv)
     return 0;
   }
   if (argc > 1) {
-    fprintf(stderr, "stratusd: unexpected argument %s (see --help)\n", argv[1]);
+    fprintf(stderr, "stratusd: error: unexpected argument %s (see --help)\n", argv[1]);
     settings_clear(&s);
     return 2;
   }
