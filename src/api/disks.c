@@ -43,16 +43,13 @@ disks_free(gpointer p)
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* The mount object of docs/rest-pdisk.md; listings leave out "diskId". */
 static json_t *
 mount_json(const SlMount *m, gboolean with_disk)
 {
-  json_t *o = json_object();
-  json_object_set_new(o, "mountId", json_string(m->id ? m->id : ""));
-  if (with_disk)
-    json_object_set_new(o, "diskId", json_string(m->disk_uuid ? m->disk_uuid : ""));
-  json_object_set_new(o, "vmId", json_integer(m->vm_id));
-  json_object_set_new(o, "node", json_string(m->node ? m->node : ""));
-  json_object_set_new(o, "target", json_string(m->target ? m->target : ""));
+  json_t *o = sl_mount_to_json(m);
+  if (!with_disk)
+    json_object_del(o, "diskId");
   return o;
 }
 

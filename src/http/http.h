@@ -102,6 +102,8 @@ typedef struct {
 SlHttpMatchResult sl_http_router_match(SlHttpRouter *router, const char *method, const char *path,
                                        SlHttpMatch *match);
 void sl_http_match_clear(SlHttpMatch *match);
+/* "GET, HEAD, POST" for the methods registered on path ("" if none). */
+char *sl_http_router_allowed(SlHttpRouter *router, const char *path);
 
 /* One request as read from the wire. */
 typedef struct {

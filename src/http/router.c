@@ -138,6 +138,26 @@ sl_http_router_match(SlHttpRouter *router, const char *method, const char *path,
   return path_known ? SL_HTTP_MATCH_NO_METHOD : SL_HTTP_MATCH_NO_PATH;
 }
 
+char *
+sl_http_router_allowed(SlHttpRouter *router, const char *path)
+{
+  g_autofree char *norm = sl_http_normalize_path(path);
+  guint n;
+  g_auto(GStrv) parts = split_path(norm, &n);
+  GString *allow = g_string_new(NULL);
+  for (guint i = 0; i < router->entries->len; i++) {
+    const Entry *e = &g_array_index(router->entries, Entry, i);
+    if (!entry_matches(e, parts, n, NULL))
+      continue;
+    if (allow->len)
+      g_string_append(allow, ", ");
+    g_string_append(allow, e->route->method);
+    if (g_strcmp0(e->route->method, "GET") == 0)
+      g_string_append(allow, ", HEAD");
+  }
+  return g_string_free(allow, FALSE);
+}
+
 void
 sl_http_match_clear(SlHttpMatch *match)
 {
@@ -195,8 +215,13 @@ sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_
   *user_out = g_strdup(user);
   if (result == SL_HTTP_MATCH_NO_PATH)
     return sl_http_response_new_message(404, "no such resource: %s", in->path);
-  if (result == SL_HTTP_MATCH_NO_METHOD)
-    return sl_http_response_new_message(405, "method %s not allowed on %s", method, in->path);
+  if (result == SL_HTTP_MATCH_NO_METHOD) {
+    SlHttpResponse *resp =
+        sl_http_response_new_message(405, "method %s not allowed on %s", method, in->path);
+    g_autofree char *allow = sl_http_router_allowed(router, in->path);
+    sl_http_response_add_header(resp, "Allow", allow);
+    return resp;
+  }
 
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) body = sl_http_parse_body(in->content_type, in->body, in->body_len, &error);

@@ -348,6 +348,7 @@ test_process_errors(void **state)
   assert_string_equal(json_string_value(json_object_get(j, "message")),
                       "method PATCH not allowed on /disks/");
   json_decref(j);
+  assert_string_equal(sl_http_response_get_header(na, "Allow"), "GET, HEAD, POST");
   g_clear_pointer(&user, g_free);
   /* handler errors map through GError codes */
   g_autoptr(SlHttpResponse) conflict = process(r, "DELETE", "/disks/x", ALICE, &user);
