@@ -30,7 +30,6 @@
 #define DEFAULT_DATA_DIR "/var/lib/stratuslab"
 #define DEFAULT_LISTEN "127.0.0.1:2634"
 #define DEFAULT_PORT 2634
-#define AUTH_CACHE_SECONDS 60
 #define STOP_TIMEOUT_MS 10000
 
 typedef struct {
@@ -208,7 +207,7 @@ main(int argc, char **argv)
   pdisk = sl_pdisk_new(store, storage);
   if (!sl_pdisk_recover(pdisk, &error))
     goto out;
-  auth = sl_auth_new(store, AUTH_CACHE_SECONDS);
+  auth = sl_auth_new(store, SL_AUTH_CACHE_SECONDS);
   tls_dir = g_build_filename(s.data_dir, "tls", NULL);
   if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
     goto out;
