@@ -73,8 +73,8 @@ sl_prompt(const char *prompt, gboolean echo)
   return g_string_free(line, FALSE);
 }
 
-static char *
-expand_home(const char *path)
+char *
+sl_expand_home(const char *path)
 {
   if (path == NULL || path[0] == '\0')
     return NULL;
@@ -129,15 +129,15 @@ client_new(SlCli *cli, const char *ep, const char *username, const char *passwor
     c->password = sl_prompt(prompt, FALSE);
   }
   if (c->username == NULL) {
-    g_autofree char *cert = expand_home(sl_cli_get(cli, "pem-cert"));
-    g_autofree char *key = expand_home(sl_cli_get(cli, "pem-key"));
+    g_autofree char *cert = sl_expand_home(sl_cli_get(cli, "pem-cert"));
+    g_autofree char *key = sl_expand_home(sl_cli_get(cli, "pem-key"));
     if (cert && key && g_file_test(cert, G_FILE_TEST_IS_REGULAR) &&
         g_file_test(key, G_FILE_TEST_IS_REGULAR)) {
       c->cert = g_steal_pointer(&cert);
       c->key = g_steal_pointer(&key);
     }
   }
-  c->ca_file = expand_home(sl_cli_get(cli, "ca-certificate"));
+  c->ca_file = sl_expand_home(sl_cli_get(cli, "ca-certificate"));
   if (c->ca_file != NULL && !g_file_test(c->ca_file, G_FILE_TEST_IS_REGULAR)) {
     g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED, "CA certificate %s does not exist",
                 c->ca_file);

@@ -1,43 +1,171 @@
-/* cmd-connect-instance.c - stratus-connect-instance (not implemented yet). */
-#include "cli.h"
+/* cmd-connect-instance.c - stratus-connect-instance: GET /vms/<id>, then ssh
+ * (protocols.md §7.4), retried when ssh itself fails (exit 255). */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vm.h"
 
 static const SlOption opts[] = {
     {.name = "key",
      .short_name = 'k',
      .type = SL_OPT_STRING,
      .arg = "FILE",
-     .help = "SSH private key (the public key file name without .pub)",
+     .help = "SSH private key (a trailing .pub is removed, so the run-instance key setting "
+             "works)",
      .key = "user_public_key_file",
-     .def = "~/.ssh/id_rsa"},
+     .def = "~/.ssh/id_rsa.pub"},
+    {.name = "ssh-retry-delay",
+     .short_name = 0,
+     .type = SL_OPT_NUMBER,
+     .arg = "SECONDS",
+     .help = "Longest random pause before retrying when ssh exits 255 (13.05: 60)",
+     .key = "ssh_retry_delay",
+     .def = "2"},
     {.name = "pat-enable",
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Use port address translation"},
+     .help = "Use port address translation (not supported yet: ignored with a warning)"},
     {.name = "pat-service-host",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "HOST",
-     .help = "Port address translation service host"},
+     .help = "Port address translation service host (not supported yet)"},
     {.name = "pat-gateway-host",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "HOST",
-     .help = "Port address translation gateway host"},
+     .help = "Port address translation gateway host (not supported yet)"},
     {.name = NULL},
 };
 
 static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
                                           sl_opts_endpoint, opts,           NULL};
 
+/* Runs argv with the terminal; returns its exit status (255 if it could not run). */
+static int
+spawn(char **argv)
+{
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0)
+    return 255;
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    fprintf(stderr, "  [ERROR] Cannot run %s: %s\n", argv[0], g_strerror(errno));
+    _exit(255);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return 255;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+static int
+run(SlCli *cli, char **args)
+{
+  static const char *const unsupported[] = {"pat-enable", "pat-service-host", "pat-gateway-host",
+                                            NULL};
+  sl_warn_unsupported(cli, unsupported);
+  const char *id = args[0];
+  g_autofree char *key = sl_expand_home(sl_cli_get(cli, "key"));
+  if (key != NULL && g_str_has_suffix(key, ".pub"))
+    key[strlen(key) - 4] = '\0';
+  if (key == NULL || !g_file_test(key, G_FILE_TEST_IS_REGULAR)) {
+    sl_out_error("Private key `%s` does not exist", key ? key : "");
+    return SL_EXIT_FAILED;
+  }
+  guint64 n;
+  if (!g_ascii_string_to_unsigned(id, 10, 0, G_MAXINT, &n, NULL)) {
+    sl_out_error("Invalid vm-id: %s", id);
+    return SL_EXIT_FAILED;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlClient) client = sl_client_new_cloud(cli, &error);
+  if (client == NULL)
+    return sl_out_fail(error);
+  g_autofree char *path = g_strdup_printf("/vms/%s", id);
+  g_autoptr(json_t) vm = sl_client_call_json(client, "GET", path, NULL, NULL, &error);
+  if (vm == NULL)
+    return sl_out_fail(error);
+  const char *ip = json_string_value(json_object_get(vm, "ip"));
+  if (ip == NULL || ip[0] == '\0') {
+    fflush(stdout);
+    fprintf(stderr, "Couldn't find enough information to connect to VM '%s'\n", id);
+    return SL_EXIT_FAILED;
+  }
+  g_autofree char *target = g_strdup_printf("root@%s", ip);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  const char *fixed[] = {"ssh",
+                         "-p",
+                         "22",
+                         "-o",
+                         "ConnectTimeout=5",
+                         "-o",
+                         "StrictHostKeyChecking=no",
+                         "-o",
+                         "UserKnownHostsFile=/dev/null",
+                         "-o NumberOfPasswordPrompts=3",
+                         "-i",
+                         key,
+                         target};
+  for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+    g_ptr_array_add(argv, (gpointer)fixed[i]);
+  if (args[1] == NULL)
+    g_ptr_array_add(argv, ""); /* 13.05: an empty remote command, i.e. a login shell */
+  for (int i = 1; args[i]; i++)
+    g_ptr_array_add(argv, args[i]);
+  g_ptr_array_add(argv, NULL);
+  if (sl_cli_verbose(cli) >= 1) {
+    g_autofree char *line = g_strjoinv(" ", (char **)argv->pdata);
+    sl_out_debug(cli, "%s", line);
+  }
+  double delay = g_ascii_strtod(sl_cli_get(cli, "ssh-retry-delay"), NULL);
+  int status = spawn((char **)argv->pdata);
+  for (int retry = 0; status == 255 && retry < 2; retry++) {
+    if (delay > 0)
+      g_usleep((gulong)(g_random_double_range(0, delay) * G_USEC_PER_SEC));
+    sl_out_debug(cli, "ssh exited 255; retrying");
+    status = spawn((char **)argv->pdata);
+  }
+  return status;
+}
+
 const SlCommand sl_cmd_connect_instance = {
     .name = "connect-instance",
     .summary = "Connect with ssh to a virtual machine instance",
-    .synopsis = "[options] vm-id",
-    .description = "Run `ssh root@<address>` for the given machine, with the private key.",
+    .synopsis = "[options] vm-id [command ...]",
+    .description =
+        "Log into the machine as root with ssh and the private key; with a command after the "
+        "id, run it there instead of a login shell (its exit status is the command's). The "
+        "machine's address comes from GET /vms/<id>; ssh runs as\n\n"
+        "    ssh -p 22 -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
+        "-o UserKnownHostsFile=/dev/null \"-o NumberOfPasswordPrompts=3\" -i <key> "
+        "root@<ip> \"\"\n\n"
+        "(the 13.05 command line plus `-o UserKnownHostsFile=/dev/null`: every machine gets new "
+        "host keys and addresses are reused, so remembering them would only produce "
+        "host-key-changed refusals; the empty last argument is replaced by the command when one "
+        "is given). When ssh itself fails (exit 255: connection refused, machine still "
+        "booting) it is tried up to 2 more times after a random pause of at most "
+        "--ssh-retry-delay seconds (2; 13.05 waited up to 60).",
     .options = options,
+    .implemented = TRUE,
+    .run = run,
     .flags = SL_CMD_LOAD_CONFIG,
     .min_args = 1,
-    .max_args = 1,
-    .errors_doc = "- `Couldn't find enough information to connect to VM '<id>'`",
+    .max_args = -1,
+    .output_doc = "What ssh prints. The exit status is ssh's (the remote command's status, or "
+                  "255 when ssh failed three times).",
+    .errors_doc = "- `  [ERROR] Private key `<file>` does not exist` (exit 1): -k/--key, else "
+                  "`STRATUSLAB_KEY`, `user_public_key_file`, `~/.ssh/id_rsa.pub`, each "
+                  "without `.pub`\n"
+                  "- `  [ERROR] Service error: <message>` for an unknown id (exit 1)\n"
+                  "- `Couldn't find enough information to connect to VM '<id>'` on stderr when "
+                  "the machine has no address (exit 1)",
 };

@@ -1,12 +1,17 @@
-/* cmd-run-instance.c - stratus-run-instance (not implemented yet). */
-#include "cli.h"
+/* cmd-run-instance.c - stratus-run-instance: POST /vms/ (docs/rest-vm.md). */
+#include <string.h>
+
+#include "vm.h"
+
+#define NOT_YET " (not supported yet: ignored with a warning)"
 
 const SlOption sl_opts_run_instance[] = {
     {.name = "key",
      .short_name = 'k',
      .type = SL_OPT_STRING,
      .arg = "FILE",
-     .help = "SSH public key(s) put into the machine",
+     .help = "SSH public key file put into the machines (lines starting with 'Comment:' are "
+             "dropped)",
      .key = "user_public_key_file",
      .def = "~/.ssh/id_rsa.pub"},
     {.name = "type",
@@ -21,6 +26,12 @@ const SlOption sl_opts_run_instance[] = {
      .type = SL_OPT_FLAG,
      .arg = NULL,
      .help = "List the instance types and exit"},
+    {.name = "list-type",
+     .short_name = 0,
+     .type = SL_OPT_FLAG,
+     .arg = NULL,
+     .help = "Same as --list-types (deprecated 13.05 spelling)",
+     .dest = "list-types"},
     {.name = "cpu",
      .short_name = 0,
      .type = SL_OPT_INT,
@@ -50,7 +61,8 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "PAIRS",
-     .help = "CloudInit contextualization: mimetype,file pairs separated by '#'"},
+     .help = "CloudInit contextualization: mimetype,file pairs separated by '#' (passed to the "
+             "service as cloud_init; refused while the service does not support it)"},
     {.name = "vnc-port",
      .short_name = 0,
      .type = SL_OPT_INT,
@@ -61,27 +73,27 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "IP",
-     .help = "Address the VNC server listens on"},
+     .help = "Address the VNC server listens on" NOT_YET},
     {.name = "vm-requirements",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "EXPR",
-     .help = "Placement requirements"},
+     .help = "Placement requirements" NOT_YET},
     {.name = "vm-template-file",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "FILE",
-     .help = "Machine template to use"},
+     .help = "Machine template to use" NOT_YET},
     {.name = "vm-cpu-amount",
      .short_name = 0,
      .type = SL_OPT_NUMBER,
      .arg = "FLOAT",
-     .help = "Share of physical CPU (at most the CPU count)"},
+     .help = "Share of physical CPU (at most the CPU count)" NOT_YET},
     {.name = "vm-disks-bus",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "BUS",
-     .help = "Disk bus: ide, scsi or virtio (default: from the image metadata, else ide)"},
+     .help = "Disk bus: ide, scsi or virtio" NOT_YET},
     {.name = "number",
      .short_name = 'n',
      .type = SL_OPT_INT,
@@ -92,12 +104,12 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Use the local network instead of the public one"},
+     .help = "Use the local network instead of the public one" NOT_YET},
     {.name = "private-ip",
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Use the private network instead of the public one"},
+     .help = "Use the private network instead of the public one" NOT_YET},
     {.name = "save",
      .short_name = 0,
      .type = SL_OPT_FLAG,
@@ -133,43 +145,43 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "URL",
-     .help = "Marketplace receiving the saved image's metadata"},
+     .help = "Marketplace receiving the saved image's metadata (with --save)"},
     {.name = "output",
      .short_name = 'o',
      .type = SL_OPT_STRING,
      .arg = "FILE",
-     .help = "Write the machine ids to FILE, one per line"},
+     .help = "Write the machine ids to FILE, one per line (no final newline)"},
     {.name = "volatile-disk",
      .short_name = 0,
      .type = SL_OPT_INT,
      .arg = "GB",
-     .help = "Size of an extra volatile disk",
+     .help = "Size in GiB of an extra volatile disk (0: none)",
      .def = "0"},
     {.name = "persistent-disk",
      .short_name = 0,
-     .type = SL_OPT_STRING,
+     .type = SL_OPT_LIST,
      .arg = "UUID",
      .help = "Attach this persistent disk"},
     {.name = "readonly-disk",
      .short_name = 0,
-     .type = SL_OPT_STRING,
+     .type = SL_OPT_LIST,
      .arg = "MARKETPLACEID",
      .help = "Attach this read-only image disk"},
     {.name = "qcow-disk-format",
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "The image (given by URL) is in qcow2 format"},
+     .help = "The image (given by URL) is in qcow2 format" NOT_YET},
     {.name = "address",
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "IP",
-     .help = "Ask for this IP address"},
+     .help = "Ask for this IP address" NOT_YET},
     {.name = "no-check-image-url",
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Do not check that the image is available"},
+     .help = "Do not check that the image is available" NOT_YET},
     {.name = "vm-name",
      .short_name = 0,
      .type = SL_OPT_STRING,
@@ -179,13 +191,239 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_LIST,
      .arg = "HOST,VHOST,USER,PASS,QUEUE",
-     .help = "Send state change notifications to this message queue"},
+     .help = "Send state change notifications to this message queue" NOT_YET},
     {.name = NULL},
 };
 
 static const SlOption *const options[] = {
     sl_opts_base,  sl_opts_config, sl_opts_auth,         sl_opts_endpoint,
     sl_opts_pdisk, sl_opts_market, sl_opts_run_instance, NULL};
+
+static int
+usage(SlCli *cli, const char *msg)
+{
+  sl_out_usage_error(sl_cli_prog(cli), sl_cli_command(cli), msg);
+  return SL_EXIT_USAGE;
+}
+
+static int
+fail(const char *fmt, const char *arg)
+{
+  sl_out_error(fmt, arg);
+  return SL_EXIT_FAILED;
+}
+
+/* The public key file without its "Comment:" lines; NULL if unreadable. */
+static char *
+read_public_key(const char *path)
+{
+  g_autofree char *data = NULL;
+  if (!g_file_get_contents(path, &data, NULL, NULL))
+    return NULL;
+  g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+  GString *key = g_string_new(NULL);
+  for (int i = 0; lines[i]; i++) {
+    g_strchomp(lines[i]);
+    if (lines[i][0] == '\0' || g_str_has_prefix(lines[i], "Comment:"))
+      continue;
+    g_string_append_printf(key, "%s%s", key->len ? "\n" : "", lines[i]);
+  }
+  return g_string_free(key, FALSE);
+}
+
+/* KEY=value entries (of --context, split on '#', or of --context-file). */
+static gboolean
+add_context(json_t *context, char **entries, GError **error)
+{
+  for (int i = 0; entries[i]; i++) {
+    g_autofree char *e = g_strstrip(g_strdup(entries[i]));
+    if (e[0] == '\0')
+      continue;
+    char *eq = strchr(e, '=');
+    if (eq == NULL || eq == e) {
+      g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
+                  "Invalid context entry '%s' (KEY=value expected)", e);
+      return FALSE;
+    }
+    *eq = '\0';
+    json_object_set_new(context, g_strchomp(e), json_string(eq + 1));
+  }
+  return TRUE;
+}
+
+static json_t *
+string_array(const char *const *list)
+{
+  json_t *a = json_array();
+  for (; *list; list++)
+    json_array_append_new(a, json_string(*list));
+  return a;
+}
+
+static const char *const save_options[][2] = {
+    {"author", "author"}, {"author-email", "author_email"}, {"image-version", "image_version"},
+    {"title", "title"},   {"comment", "comment"},
+};
+
+static int
+write_ids(const char *path, json_t *vms)
+{
+  GString *text = g_string_new(NULL);
+  size_t i;
+  json_t *vm;
+  json_array_foreach(vms, i, vm)
+  {
+    g_autofree char *id = sl_json_text(json_object_get(vm, "id"));
+    g_string_append_printf(text, "%s%s", i ? "\n" : "", id);
+  }
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_file_set_contents(path, text->str, (gssize)text->len, &error);
+  g_string_free(text, TRUE);
+  return ok ? SL_EXIT_OK : sl_out_fail(error);
+}
+
+static int
+run(SlCli *cli, char **args)
+{
+  g_autoptr(GError) error = NULL;
+  const char *type_name = sl_cli_get(cli, "type");
+  if (sl_cli_flag(cli, "list-types")) {
+    g_autoptr(GPtrArray) types = sl_config_instance_types(sl_cli_config(cli));
+    g_autofree char *table = sl_vm_types_table(types, type_name);
+    fputs(table, stdout);
+    return SL_EXIT_OK;
+  }
+  if (args[0] == NULL)
+    return usage(cli, "expected 1 argument");
+  if (sl_cli_flag(cli, "save")) {
+    for (size_t i = 0; i < G_N_ELEMENTS(save_options); i++) {
+      const char *v = sl_cli_get(cli, save_options[i][0]);
+      if (v == NULL || v[0] == '\0') {
+        g_autofree char *msg =
+            g_strdup_printf("With the --save option, please provide --%s", save_options[i][0]);
+        return usage(cli, msg);
+      }
+    }
+  }
+  static const char *const unsupported[] = {"vnc-port",
+                                            "vnc-listen",
+                                            "vm-requirements",
+                                            "vm-template-file",
+                                            "vm-cpu-amount",
+                                            "vm-disks-bus",
+                                            "local-ip",
+                                            "private-ip",
+                                            "qcow-disk-format",
+                                            "address",
+                                            "no-check-image-url",
+                                            "notify",
+                                            NULL};
+  sl_warn_unsupported(cli, unsupported);
+
+  const char *image = args[0];
+  if (g_str_has_prefix(image, "http://") || g_str_has_prefix(image, "https://"))
+    return fail("Image URLs are not supported yet (give a Marketplace identifier or a volume "
+                "UUID): %s",
+                image);
+  if (!sl_is_marketplace_id(image) && !sl_is_disk_uuid(image))
+    return fail("Invalid image identifier: %s", image);
+  const SlInstanceType *type = sl_config_instance_type(sl_cli_config(cli), type_name);
+  if (type == NULL)
+    return fail("Unknown instance type: %s", type_name);
+  gint64 cpu = sl_cli_given(cli, "cpu") ? sl_cli_int(cli, "cpu") : type->cpu;
+  gint64 ram = sl_cli_given(cli, "ram") ? sl_cli_int(cli, "ram") : type->ram;
+  gint64 swap = sl_cli_given(cli, "swap") ? sl_cli_int(cli, "swap") : type->swap;
+  gint64 number = sl_cli_int(cli, "number");
+  gint64 volatile_disk = sl_cli_int(cli, "volatile-disk");
+  if (cpu < 1 || ram < 1 || swap < 0)
+    return usage(cli, "--cpu and --ram must be at least 1, --swap at least 0");
+  if (number < 1)
+    return usage(cli, "--number must be at least 1");
+  if (volatile_disk < 0)
+    return usage(cli, "--volatile-disk must be at least 0");
+
+  g_autofree char *key_file = sl_expand_home(sl_cli_get(cli, "key"));
+  if (key_file == NULL || !g_file_test(key_file, G_FILE_TEST_IS_REGULAR))
+    return fail("Public key file `%s` does not exist (see -k/--key)", key_file ? key_file : "");
+  g_autofree char *public_key = read_public_key(key_file);
+  if (public_key == NULL)
+    return fail("Cannot read the public key file `%s`", key_file);
+
+  g_autoptr(json_t) context = json_object();
+  const char *context_file = sl_cli_get(cli, "context-file");
+  if (context_file != NULL && context_file[0] != '\0') {
+    g_autofree char *path = sl_expand_home(context_file);
+    g_autofree char *data = NULL;
+    if (!g_file_get_contents(path, &data, NULL, NULL))
+      return fail("Extra context file does not exist: %s", path);
+    g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+    if (!add_context(context, lines, &error))
+      return sl_out_fail(error);
+  }
+  const char *context_pairs = sl_cli_get(cli, "context");
+  if (context_pairs != NULL) {
+    g_auto(GStrv) pairs = g_strsplit(context_pairs, "#", -1);
+    if (!add_context(context, pairs, &error))
+      return sl_out_fail(error);
+  }
+
+  g_autoptr(json_t) body =
+      json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "image", image, "cpu", (json_int_t)cpu, "ram",
+                (json_int_t)ram, "swap", (json_int_t)swap, "number", (json_int_t)number,
+                "public_key", public_key);
+  const char *name = sl_cli_get(cli, "vm-name");
+  if (name != NULL && name[0] != '\0')
+    json_object_set_new(body, "name", json_string(name));
+  if (volatile_disk > 0)
+    json_object_set_new(body, "volatile_disk", json_integer(volatile_disk));
+  if (sl_cli_list(cli, "persistent-disk")[0] != NULL)
+    json_object_set_new(body, "persistent_disks",
+                        string_array(sl_cli_list(cli, "persistent-disk")));
+  if (sl_cli_list(cli, "readonly-disk")[0] != NULL)
+    json_object_set_new(body, "readonly_disks", string_array(sl_cli_list(cli, "readonly-disk")));
+  if (json_object_size(context) > 0)
+    json_object_set(body, "context", context);
+  const char *cloud_init = sl_cli_get(cli, "cloud-init");
+  if (cloud_init != NULL && cloud_init[0] != '\0')
+    json_object_set_new(body, "cloud_init", json_string(cloud_init));
+  if (sl_cli_flag(cli, "save")) {
+    json_t *save = json_object();
+    for (size_t i = 0; i < G_N_ELEMENTS(save_options); i++)
+      json_object_set_new(save, save_options[i][1],
+                          json_string(sl_cli_get(cli, save_options[i][0])));
+    const char *mp = sl_cli_get(cli, "marketplace-endpoint-newimage");
+    if (mp != NULL && mp[0] != '\0')
+      json_object_set_new(save, "marketplace", json_string(mp));
+    json_object_set_new(body, "save", save);
+  }
+
+  g_autoptr(SlClient) client = sl_client_new_cloud(cli, &error);
+  if (client == NULL)
+    return sl_out_fail(error);
+  g_autoptr(json_t) answer = sl_client_call_json(client, "POST", "/vms/", body, NULL, &error);
+  if (answer == NULL)
+    return sl_out_fail(error);
+  json_t *vms = json_object_get(answer, "vms");
+  if (!json_is_array(vms)) {
+    sl_out_error("Service error: the answer has no list of machines");
+    return SL_EXIT_FAILED;
+  }
+  if (sl_out_quiet() >= 1) {
+    g_autofree char *lines = sl_vm_run_quiet(vms);
+    fputs(lines, stdout);
+  } else {
+    const char *network = json_string_value(json_object_get(answer, "network"));
+    g_autofree char *report = sl_vm_run_report(vms, network);
+    fputs(report, stdout);
+  }
+  fflush(stdout);
+  const char *output = sl_cli_get(cli, "output");
+  if (output != NULL && output[0] != '\0') {
+    g_autofree char *path = sl_expand_home(output);
+    return write_ids(path, vms);
+  }
+  return SL_EXIT_OK;
+}
 
 const SlCommand sl_cmd_run_instance = {
     .name = "run-instance",
@@ -194,8 +432,10 @@ const SlCommand sl_cmd_run_instance = {
     .description = "Start one or more virtual machines from an image given by its Marketplace "
                    "identifier (27 characters), a persistent disk UUID, or a URL.",
     .options = options,
+    .implemented = TRUE,
+    .run = run,
     .flags = SL_CMD_LOAD_CONFIG,
-    .min_args = 1,
+    .min_args = 0, /* the image; checked in run() since --list-types needs none */
     .max_args = 1,
     .output_doc = "Per machine, its id and public address:\n\n"
                   "     :::::::::::::::::::::::::\n"

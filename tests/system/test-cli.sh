@@ -10,10 +10,9 @@ commands=(copy-config describe-instance run-instance kill-instance shutdown-inst
   create-image upload-image connect-instance hash-password prepare-context run-cluster)
 expect "the guide's 22 commands are listed" test ${#commands[@]} -eq 22
 
-# Commands whose real work needs services not built yet (VMs, Marketplace, context).
-not_yet=(describe-instance run-instance kill-instance shutdown-instance attach-volume
-  detach-volume build-metadata sign-metadata validate-metadata upload-metadata
-  deprecate-metadata create-image upload-image connect-instance prepare-context run-cluster)
+# Commands whose real work needs services not built yet (hot-plug, Marketplace, context).
+not_yet=(attach-volume detach-volume build-metadata sign-metadata validate-metadata
+  upload-metadata deprecate-metadata create-image upload-image prepare-context run-cluster)
 
 version=$(stratus --version)
 for c in "${commands[@]}"; do
