@@ -28,6 +28,7 @@ typedef struct {
 } AdminGroup;
 
 extern const AdminGroup admin_user_group;
+extern const AdminGroup admin_image_group;
 
 /* Sets a usage error (exit 2). */
 #define admin_usage_error(error, ...)                                                              \

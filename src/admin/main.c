@@ -19,6 +19,7 @@
 
 static const AdminGroup *const groups[] = {
     &admin_user_group,
+    &admin_image_group,
 };
 
 static char *

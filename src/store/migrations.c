@@ -40,6 +40,36 @@ const char *const sl_store_sqlite_migrations[] = {
     ");"
     "CREATE INDEX mounts_disk ON mounts(disk_uuid);"
     "CREATE UNIQUE INDEX mounts_vm_target ON mounts(vm_id, target) WHERE target <> 'static';",
+    /* 1 -> 2: virtual machines and the image cache (src/cloud, src/image/cache.c).
+     * vms.ip is NULL once released; state is the display name (conf/vm.h);
+     * spec is the JSON text Prolog rebuilds the VM from. */
+    "CREATE TABLE vms ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  owner TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  image TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'Pending',"
+    "  vcpu INTEGER NOT NULL,"
+    "  ram INTEGER NOT NULL,"
+    "  swap INTEGER NOT NULL DEFAULT 0,"
+    "  ip TEXT UNIQUE,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  error TEXT,"
+    "  spec TEXT NOT NULL DEFAULT '{}'"
+    ");"
+    "CREATE INDEX vms_owner ON vms(owner, state);"
+    "CREATE INDEX vms_state ON vms(state);"
+    "CREATE INDEX vms_image ON vms(image);"
+    "CREATE TABLE images ("
+    "  identifier TEXT PRIMARY KEY NOT NULL,"
+    "  sha1 TEXT NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  kind TEXT NOT NULL DEFAULT 'raw',"
+    "  created INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'ready'"
+    ");",
 };
 
 const int sl_store_sqlite_migration_count = G_N_ELEMENTS(sl_store_sqlite_migrations);

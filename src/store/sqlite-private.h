@@ -1,7 +1,8 @@
 /* sqlite-private.h - shared between the files of the SQLite backend.
  *
  * sqlite.c: connection pool, statement cache, transactions, open/migrate,
- * users and the ops table; sqlite-disks.c: the disks and mounts tables.
+ * users and the ops table; sqlite-disks.c: the disks and mounts tables;
+ * sqlite-vms.c: the vms and images tables.
  */
 #pragma once
 #include <sqlite3.h>
@@ -57,3 +58,17 @@ SlMount *sqlite_mount_get(SlStore *store, const char *id, GError **error);
 GPtrArray *sqlite_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error);
 GPtrArray *sqlite_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
 gboolean sqlite_mount_delete(SlStore *store, const char *id, GError **error);
+
+/* VM and image operations (sqlite-vms.c), same contracts as store.h. */
+gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
+                          GError **error);
+SlVm *sqlite_vm_get(SlStore *store, gint64 id, GError **error);
+GPtrArray *sqlite_vm_list(SlStore *store, const char *owner, gboolean include_final,
+                          GError **error);
+gboolean sqlite_vm_set_state(SlStore *store, gint64 id, SlVmState state, const char *error_text,
+                             GError **error);
+gboolean sqlite_vm_release_ip(SlStore *store, gint64 id, GError **error);
+gboolean sqlite_image_insert(SlStore *store, const SlImage *image, GError **error);
+SlImage *sqlite_image_get(SlStore *store, const char *identifier, GError **error);
+GPtrArray *sqlite_image_list(SlStore *store, GError **error);
+gboolean sqlite_image_delete(SlStore *store, const char *identifier, GError **error);

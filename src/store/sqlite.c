@@ -437,6 +437,15 @@ static const SlStoreOps sqlite_ops = {
     .mount_list_for_disk = sqlite_mount_list_for_disk,
     .mount_list_for_vm = sqlite_mount_list_for_vm,
     .mount_delete = sqlite_mount_delete,
+    .vm_insert = sqlite_vm_insert,
+    .vm_get = sqlite_vm_get,
+    .vm_list = sqlite_vm_list,
+    .vm_set_state = sqlite_vm_set_state,
+    .vm_release_ip = sqlite_vm_release_ip,
+    .image_insert = sqlite_image_insert,
+    .image_get = sqlite_image_get,
+    .image_list = sqlite_image_list,
+    .image_delete = sqlite_image_delete,
 };
 
 SlStore *

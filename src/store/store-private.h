@@ -34,6 +34,19 @@ typedef struct {
   GPtrArray *(*mount_list_for_disk)(SlStore *store, const char *disk_uuid, GError **error);
   GPtrArray *(*mount_list_for_vm)(SlStore *store, gint64 vm_id, GError **error);
   gboolean (*mount_delete)(SlStore *store, const char *id, GError **error);
+
+  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
+                        GError **error);
+  SlVm *(*vm_get)(SlStore *store, gint64 id, GError **error);
+  GPtrArray *(*vm_list)(SlStore *store, const char *owner, gboolean include_final, GError **error);
+  gboolean (*vm_set_state)(SlStore *store, gint64 id, SlVmState state, const char *error_text,
+                           GError **error);
+  gboolean (*vm_release_ip)(SlStore *store, gint64 id, GError **error);
+
+  gboolean (*image_insert)(SlStore *store, const SlImage *image, GError **error);
+  SlImage *(*image_get)(SlStore *store, const char *identifier, GError **error);
+  GPtrArray *(*image_list)(SlStore *store, GError **error);
+  gboolean (*image_delete)(SlStore *store, const char *identifier, GError **error);
 } SlStoreOps;
 
 struct SlStore {

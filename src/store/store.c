@@ -157,3 +157,59 @@ sl_store_mount_delete(SlStore *store, const char *id, GError **error)
 {
   return changed(store, store->ops->mount_delete(store, id, error));
 }
+
+gboolean
+sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
+                   GError **error)
+{
+  return store->ops->vm_insert(store, vms, pick, data, error);
+}
+
+SlVm *
+sl_store_vm_get(SlStore *store, gint64 id, GError **error)
+{
+  return store->ops->vm_get(store, id, error);
+}
+
+GPtrArray *
+sl_store_vm_list(SlStore *store, const char *owner, gboolean include_final, GError **error)
+{
+  return store->ops->vm_list(store, owner, include_final, error);
+}
+
+gboolean
+sl_store_vm_set_state(SlStore *store, gint64 id, SlVmState state, const char *error_text,
+                      GError **error)
+{
+  return store->ops->vm_set_state(store, id, state, error_text, error);
+}
+
+gboolean
+sl_store_vm_release_ip(SlStore *store, gint64 id, GError **error)
+{
+  return store->ops->vm_release_ip(store, id, error);
+}
+
+gboolean
+sl_store_image_insert(SlStore *store, const SlImage *image, GError **error)
+{
+  return store->ops->image_insert(store, image, error);
+}
+
+SlImage *
+sl_store_image_get(SlStore *store, const char *identifier, GError **error)
+{
+  return store->ops->image_get(store, identifier, error);
+}
+
+GPtrArray *
+sl_store_image_list(SlStore *store, GError **error)
+{
+  return store->ops->image_list(store, error);
+}
+
+gboolean
+sl_store_image_delete(SlStore *store, const char *identifier, GError **error)
+{
+  return store->ops->image_delete(store, identifier, error);
+}

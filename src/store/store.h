@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "conf/disk.h"
+#include "conf/vm.h"
 
 typedef struct SlStore SlStore;
 
@@ -63,3 +64,35 @@ gboolean sl_store_mount_delete(SlStore *store, const char *id, GError **error);
 /* Monotonic counter bumped by every committed change to disks or mounts;
  * lets readers cache derived data (e.g. serialised listings). */
 guint64 sl_store_generation(SlStore *store);
+
+/* VMs (sqlite-vms.c). Rows are never deleted: Done and Failed VMs stay
+ * visible by id. ip is unique among rows; NULL once released. */
+
+/* Chooses a free address: `used` holds every address currently held (char* set).
+ * Returns a newly allocated address, or NULL when the pool is exhausted. */
+typedef char *(*SlStoreIpPickFunc)(GHashTable *used, gpointer data);
+
+/* Inserts every SlVm* of vms in ONE transaction (all or nothing) and writes
+ * back id, created, updated and ip (picked with pick unless pick is NULL).
+ * A NULL or empty name becomes "one-<id>". Fails with SL_ERROR_NOT_FOUND
+ * "image <id> is not in the image cache" when vm->image has no ready images
+ * row, SL_ERROR_CONFLICT "no free address in the pool" when pick gives NULL. */
+gboolean sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
+                            GError **error);
+SlVm *sl_store_vm_get(SlStore *store, gint64 id, GError **error);
+/* owner NULL = all users; include_final FALSE leaves out Done and Failed. By id. */
+GPtrArray *sl_store_vm_list(SlStore *store, const char *owner, gboolean include_final,
+                            GError **error);
+/* Sets state, updated = now and, if error_text is not NULL, the error text. */
+gboolean sl_store_vm_set_state(SlStore *store, gint64 id, SlVmState state, const char *error_text,
+                               GError **error);
+/* ip = NULL (the address returns to the pool). */
+gboolean sl_store_vm_release_ip(SlStore *store, gint64 id, GError **error);
+
+/* Cached images (sqlite-vms.c). insert fails with SL_ERROR_CONFLICT if the
+ * identifier exists; delete fails with SL_ERROR_CONFLICT "image <id> is used
+ * by VM <n>" while a VM that is not Done/Failed refers to it. */
+gboolean sl_store_image_insert(SlStore *store, const SlImage *image, GError **error);
+SlImage *sl_store_image_get(SlStore *store, const char *identifier, GError **error);
+GPtrArray *sl_store_image_list(SlStore *store, GError **error); /* SlImage*, by identifier */
+gboolean sl_store_image_delete(SlStore *store, const char *identifier, GError **error);

@@ -1,0 +1,73 @@
+/* cloud-private.h - shared by the files of src/cloud (not part of the contract).
+ *
+ * cloud.c: public API, worker-thread -> main-context calls, CPU sampling.
+ * lifecycle.c: the state machine of one VM (Prolog, Boot, events, clean-up).
+ * recover.c: start-up reconciliation.
+ * Everything on Vm and SlCloud.vms runs in the main context only.
+ */
+#pragma once
+#include <gio/gio.h>
+
+#include "cloud/cloud.h"
+
+#define SL_CLOUD_KILL_TIMEOUT_MS 5000 /* QMP quit, then SIGKILL */
+
+typedef struct Call Call;
+
+struct SlCloud {
+  SlStore *store;
+  SlImageCache *images;
+  SlHypervisor *hv;
+  GMainContext *ctx; /* the global default context */
+  char *vms_dir;     /* DATA/vms (absolute) */
+  SlIpPool *pool;
+  GArray *ports; /* guint16 */
+  gboolean outbound;
+  guint shutdown_timeout_s;
+  guint cpu_sample_s;
+  char *qemu_img;
+  char *mkswap;
+  GHashTable *vms; /* gint64* id -> Vm*; main context only */
+  guint cpu_timer;
+  GMutex cpu_lock;
+  GHashTable *cpu; /* gint64* id -> percent (GINT_TO_POINTER); under cpu_lock */
+};
+
+typedef struct {
+  SlCloud *cloud; /* NULL once the cloud is freed (late callbacks bail out) */
+  int refs;
+  gint64 id;
+  SlVmState state; /* mirrors the row */
+  gboolean orphan; /* run dir without a row: no DB writes */
+  SlDomain *dom;
+  gboolean dom_gone;   /* the process exited (EXITED/CRASHED seen) */
+  gboolean destroying; /* destroy requested */
+  gboolean busy;       /* a Prolog step (subprocess) is in flight */
+  gboolean cleanup;    /* clean-up requested / running */
+  gboolean cleaned;    /* clean-up finished (about to leave the table) */
+  guint timer;         /* shutdown timeout */
+  GSList *waiters;     /* Call*: completed when the clean-up ends */
+  guint64 cpu_ticks;   /* utime + stime at the last sample */
+  gint64 cpu_time;     /* monotonic µs of the last sample */
+} Vm;
+
+/* lifecycle.c */
+char *sl_cloud_run_dir(SlCloud *c, gint64 id);
+Vm *sl_cloud_vm_new(SlCloud *c, gint64 id, SlVmState state);
+void sl_cloud_vm_unref(Vm *vm);
+/* Pending -> Prolog -> Boot -> Running (main context). */
+void sl_cloud_vm_start(SlCloud *c, gint64 id);
+/* Writes state (+ reason) first, then destroys the process, removes the run dir
+ * and releases the address; waiters complete at the end. */
+void sl_cloud_vm_finish(Vm *vm, SlVmState state, const char *reason);
+/* Running -> Shutdown: power button + timeout. */
+gboolean sl_cloud_vm_powerdown(Vm *vm, GError **error);
+/* Adopt the process of a recovered VM (NULL dom if there is none). */
+void sl_cloud_vm_adopt(Vm *vm, gboolean query);
+/* Restart the shutdown timer for `seconds`. */
+void sl_cloud_vm_arm_timeout(Vm *vm, guint seconds);
+void sl_cloud_rm_tree(const char *path);
+
+/* cloud.c */
+void sl_cloud_call_complete(Call *call, const GError *error);
+void sl_cloud_call_unref(Call *call);

@@ -1,0 +1,491 @@
+/* cloud.c - the public VM service: requests from worker threads, hand-off to
+ * the main context, CPU sampling. See cloud.h for the threading model. */
+#include "cloud/cloud-private.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context/context.h"
+#include "util/error.h"
+
+#define CALL_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define MAX_NUMBER 100
+#define MAX_VOLATILE_GIB 1024
+#define MAX_NAME 128
+
+/* ---- worker thread -> main context calls -------------------------------- */
+
+struct Call {
+  gint refs;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GError *error;
+  SlCloud *cloud;
+  gint64 id;
+};
+
+static Call *
+call_new(SlCloud *c, gint64 id)
+{
+  Call *call = g_new0(Call, 1);
+  call->refs = 1;
+  g_mutex_init(&call->lock);
+  g_cond_init(&call->cond);
+  call->cloud = c;
+  call->id = id;
+  return call;
+}
+
+static Call *
+call_ref(Call *call)
+{
+  g_atomic_int_inc(&call->refs);
+  return call;
+}
+
+void
+sl_cloud_call_unref(Call *call)
+{
+  if (!g_atomic_int_dec_and_test(&call->refs))
+    return;
+  g_mutex_clear(&call->lock);
+  g_cond_clear(&call->cond);
+  g_clear_error(&call->error);
+  g_free(call);
+}
+
+void
+sl_cloud_call_complete(Call *call, const GError *error)
+{
+  g_mutex_lock(&call->lock);
+  if (!call->done) {
+    call->done = TRUE;
+    if (error)
+      call->error = g_error_copy(error);
+    g_cond_broadcast(&call->cond);
+  }
+  g_mutex_unlock(&call->lock);
+}
+
+static gboolean
+call_is_done(Call *call)
+{
+  g_mutex_lock(&call->lock);
+  gboolean done = call->done;
+  g_mutex_unlock(&call->lock);
+  return done;
+}
+
+static gboolean
+wake(gpointer data)
+{
+  (void)data;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs fn(call) in the main context and waits (bounded) until the call is
+ * completed. From a thread that can own the main context (tests, start-up),
+ * fn runs here and the context is iterated meanwhile. */
+static gboolean
+call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time() + CALL_TIMEOUT_US;
+  if (g_main_context_acquire(c->ctx)) {
+    fn(call_ref(call));
+    guint tick = g_timeout_add(200, wake, NULL); /* bounds each blocking iteration */
+    while (!call_is_done(call) && g_get_monotonic_time() < deadline) {
+      g_source_remove(tick);
+      tick = g_timeout_add(200, wake, NULL);
+      g_main_context_iteration(c->ctx, TRUE);
+    }
+    g_source_remove(tick);
+    g_main_context_release(c->ctx);
+  } else {
+    g_main_context_invoke(c->ctx, fn, call_ref(call));
+    g_mutex_lock(&call->lock);
+    while (!call->done)
+      if (!g_cond_wait_until(&call->cond, &call->lock, deadline))
+        break;
+    g_mutex_unlock(&call->lock);
+  }
+  g_mutex_lock(&call->lock);
+  gboolean done = call->done;
+  GError *e = call->error ? g_error_copy(call->error) : NULL;
+  g_mutex_unlock(&call->lock);
+  if (e) {
+    g_propagate_error(error, e);
+    return FALSE;
+  }
+  if (!done)
+    g_warning("vm %" G_GINT64_FORMAT ": still busy after %d s; answering now", call->id,
+              (int)(CALL_TIMEOUT_US / G_USEC_PER_SEC));
+  return TRUE;
+}
+
+/* ---- CPU sampling (main context) ----------------------------------------- */
+
+static gboolean
+read_ticks(int pid, guint64 *ticks)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return FALSE;
+  const char *p = strrchr(text, ')'); /* comm may hold spaces */
+  if (!p)
+    return FALSE;
+  g_auto(GStrv) f = g_strsplit(p + 2, " ", 0); /* f[0] = field 3 (state) */
+  if (g_strv_length(f) < 13)
+    return FALSE;
+  *ticks = g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10);
+  return TRUE;
+}
+
+static gboolean
+sample_cpu(gpointer data)
+{
+  SlCloud *c = data;
+  long hz = sysconf(_SC_CLK_TCK);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, c->vms);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    Vm *vm = value;
+    guint64 ticks = 0;
+    if (!vm->dom || vm->dom_gone || vm->dom->pid <= 0 || !read_ticks(vm->dom->pid, &ticks))
+      continue;
+    gint64 now = g_get_monotonic_time();
+    if (vm->cpu_time > 0 && now > vm->cpu_time && ticks >= vm->cpu_ticks && hz > 0) {
+      double secs = (double)(now - vm->cpu_time) / G_USEC_PER_SEC;
+      int pct = (int)((double)(ticks - vm->cpu_ticks) / (double)hz / secs * 100.0 + 0.5);
+      g_mutex_lock(&c->cpu_lock);
+      g_hash_table_replace(c->cpu, g_memdup2(&vm->id, sizeof vm->id), GINT_TO_POINTER(pct));
+      g_mutex_unlock(&c->cpu_lock);
+    }
+    vm->cpu_ticks = ticks;
+    vm->cpu_time = now;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+SlCloud *
+sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlCloudConfig *cfg,
+             GError **error)
+{
+  g_autoptr(SlIpPool) pool = sl_ip_pool_new(cfg->network ? cfg->network : "127.100.0.0/16", error);
+  if (!pool)
+    return NULL;
+  g_autofree char *vms = g_build_filename(cfg->data_dir, "vms", NULL);
+  if (!g_path_is_absolute(vms)) {
+    g_autofree char *cwd = g_get_current_dir();
+    g_autofree char *abs = g_build_filename(cwd, vms, NULL);
+    g_free(vms);
+    vms = g_canonicalize_filename(abs, NULL);
+  }
+  if (g_mkdir_with_parents(vms, 0700) != 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", vms, g_strerror(errno));
+    return NULL;
+  }
+  SlCloud *c = g_new0(SlCloud, 1);
+  c->store = store;
+  c->images = images;
+  c->hv = hv;
+  c->ctx = g_main_context_default();
+  c->vms_dir = g_steal_pointer(&vms);
+  c->pool = g_steal_pointer(&pool);
+  c->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+  static const guint16 default_ports[] = {22, 80, 443};
+  if (cfg->ports)
+    g_array_append_vals(c->ports, cfg->ports, cfg->n_ports);
+  else
+    g_array_append_vals(c->ports, default_ports, G_N_ELEMENTS(default_ports));
+  c->outbound = cfg->outbound;
+  c->shutdown_timeout_s = cfg->shutdown_timeout_s ? cfg->shutdown_timeout_s : 60;
+  c->cpu_sample_s = cfg->cpu_sample_s ? cfg->cpu_sample_s : 5;
+  c->qemu_img = g_strdup(cfg->qemu_img ? cfg->qemu_img : "qemu-img");
+  g_autofree char *mkswap = g_find_program_in_path(cfg->mkswap ? cfg->mkswap : "mkswap");
+  if (!mkswap && !cfg->mkswap && g_file_test("/sbin/mkswap", G_FILE_TEST_IS_EXECUTABLE))
+    mkswap = g_strdup("/sbin/mkswap");
+  c->mkswap = mkswap ? g_steal_pointer(&mkswap) : g_strdup(cfg->mkswap ? cfg->mkswap : "mkswap");
+  c->vms =
+      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)sl_cloud_vm_unref);
+  g_mutex_init(&c->cpu_lock);
+  c->cpu = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
+  return c;
+}
+
+void
+sl_cloud_free(SlCloud *c)
+{
+  if (!c)
+    return;
+  g_clear_handle_id(&c->cpu_timer, g_source_remove);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, c->vms);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    Vm *vm = value;
+    vm->cloud = NULL;
+    g_clear_handle_id(&vm->timer, g_source_remove);
+    g_clear_pointer(&vm->dom, sl_domain_free); /* VMs keep running */
+  }
+  g_hash_table_unref(c->vms);
+  g_hash_table_unref(c->cpu);
+  g_mutex_clear(&c->cpu_lock);
+  sl_ip_pool_free(c->pool);
+  g_array_unref(c->ports);
+  g_free(c->vms_dir);
+  g_free(c->qemu_img);
+  g_free(c->mkswap);
+  g_free(c);
+}
+
+/* ---- create ---------------------------------------------------------------- */
+
+static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean
+invalid(GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error_literal(error, SL_ERROR, SL_ERROR_INVALID, msg);
+  return FALSE;
+}
+
+/* Validates the request; fills the spec JSON (stolen into *spec_out). */
+static gboolean
+check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, json_t **spec_out,
+              SlImage **image, GError **error)
+{
+  if (!r->image || !*r->image)
+    return invalid(error, "missing image");
+  if (json_array_size(r->persistent) > 0)
+    return invalid(error, "persistent_disks are not supported yet");
+  if (json_array_size(r->readonly) > 0)
+    return invalid(error, "readonly_disks are not supported yet");
+  const SlInstanceType *t = sl_cloud_type_lookup(r->type ? r->type : SL_CLOUD_DEFAULT_TYPE);
+  if (!t)
+    return invalid(error, "Unknown instance type: %s", r->type);
+  *cpu = r->cpu >= 0 ? r->cpu : t->cpu;
+  *ram = r->ram >= 0 ? r->ram : t->ram;
+  *swap = r->swap >= 0 ? r->swap : t->swap;
+  if (*cpu < 1 || *cpu > 64)
+    return invalid(error, "cpu must be between 1 and 64");
+  if (*ram < 16 || *ram > 1024 * 1024)
+    return invalid(error, "ram must be between 16 and 1048576 MiB");
+  if (*swap < 0 || *swap > 1024 * 1024)
+    return invalid(error, "swap must be between 0 and 1048576 MiB");
+  if (r->number > MAX_NUMBER)
+    return invalid(error, "number must be between 1 and %d", MAX_NUMBER);
+  if (r->volatile_disk < 0 || r->volatile_disk > MAX_VOLATILE_GIB)
+    return invalid(error, "volatile_disk must be between 0 and %d GiB", MAX_VOLATILE_GIB);
+  if (r->name && (strlen(r->name) > MAX_NAME || !g_utf8_validate(r->name, -1, NULL) ||
+                  strpbrk(r->name, "\n\r\t")))
+    return invalid(error, "invalid name (at most %d characters, one line)", MAX_NAME);
+  if (r->context && !json_is_object(r->context))
+    return invalid(error, "context must be an object of KEY: value");
+  json_t *ctx = json_object();
+  const char *k;
+  json_t *v;
+  json_object_foreach(r->context, k, v)
+  {
+    g_autofree char *key = sl_context_normalize_key(k, error);
+    if (!key || !json_is_string(v)) {
+      json_decref(ctx);
+      if (key)
+        invalid(error, "context value of %s must be a string", k);
+      else
+        g_prefix_error(error, "context: ");
+      return FALSE;
+    }
+    json_object_set(ctx, key, v);
+  }
+  *image = sl_image_cache_get(c->images, r->image, error);
+  if (!*image) {
+    json_decref(ctx);
+    return FALSE;
+  }
+  json_t *ports = json_array();
+  for (guint i = 0; i < c->ports->len; i++)
+    json_array_append_new(ports, json_integer(g_array_index(c->ports, guint16, i)));
+  *spec_out =
+      json_pack("{s:s, s:s, s:o, s:s?, s:I, s:o, s:b, s:s, s:s?}", "image_path", (*image)->path,
+                "image_kind", (*image)->kind ? (*image)->kind : "raw", "context", ctx, "public_key",
+                r->public_key, "volatile_disk", (json_int_t)r->volatile_disk, "ports", ports,
+                "outbound", c->outbound, "network", "public", "type", r->type);
+  return *spec_out != NULL || invalid(error, "invalid request");
+}
+
+static gboolean
+start_main(gpointer data)
+{
+  Call *call = data;
+  sl_cloud_vm_start(call->cloud, call->id);
+  sl_cloud_call_unref(call);
+  return G_SOURCE_REMOVE;
+}
+
+GPtrArray *
+sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **error)
+{
+  int cpu = 0, ram = 0, swap = 0;
+  json_t *spec = NULL;
+  g_autoptr(SlImage) image = NULL;
+  if (!check_request(c, r, &cpu, &ram, &swap, &spec, &image, error))
+    return NULL;
+  g_autofree char *spec_text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(spec);
+  int n = r->number > 0 ? r->number : 1;
+  g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)sl_vm_free);
+  for (int i = 0; i < n; i++) {
+    SlVm *v = sl_vm_new();
+    v->owner = g_strdup(user);
+    v->name = r->name && *r->name
+                  ? (n > 1 ? g_strdup_printf("%s-%d", r->name, i + 1) : g_strdup(r->name))
+                  : NULL;
+    v->image = g_strdup(image->identifier);
+    v->state = SL_VM_PENDING;
+    v->vcpu = cpu;
+    v->ram = ram;
+    v->swap = swap;
+    v->spec = g_strdup(spec_text);
+    g_ptr_array_add(vms, v);
+  }
+  if (!sl_store_vm_insert(c->store, vms, sl_ip_pool_pick, c->pool, error))
+    return NULL;
+  for (guint i = 0; i < vms->len; i++) {
+    SlVm *v = vms->pdata[i];
+    g_message("vm %" G_GINT64_FORMAT ": allocated for %s, address %s", v->id, user, v->ip);
+    g_main_context_invoke(c->ctx, start_main, call_new(c, v->id));
+  }
+  return g_steal_pointer(&vms);
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+static void
+fill_runtime(SlCloud *c, SlVm *v)
+{
+  v->memory = v->state == SL_VM_RUNNING ? (gint64)v->ram * 1024 : 0;
+  g_mutex_lock(&c->cpu_lock);
+  gpointer pct = NULL;
+  v->cpu = g_hash_table_lookup_extended(c->cpu, &v->id, NULL, &pct) && v->state == SL_VM_RUNNING
+               ? GPOINTER_TO_INT(pct)
+               : 0;
+  g_mutex_unlock(&c->cpu_lock);
+}
+
+SlVm *
+sl_cloud_vm_get(SlCloud *c, const char *user, gint64 id, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(SlVm) v = sl_store_vm_get(c->store, id, &local);
+  if (!v || g_strcmp0(v->owner, user) != 0) {
+    if (!v && !g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND)) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return NULL;
+    }
+    g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "VM %" G_GINT64_FORMAT " does not exist", id);
+    return NULL;
+  }
+  fill_runtime(c, v);
+  return g_steal_pointer(&v);
+}
+
+GPtrArray *
+sl_cloud_vm_list(SlCloud *c, const char *user, GError **error)
+{
+  GPtrArray *all = sl_store_vm_list(c->store, user, TRUE, error);
+  if (!all)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)sl_vm_free);
+  for (guint i = 0; i < all->len; i++) {
+    SlVm *v = all->pdata[i];
+    if (v->state == SL_VM_DONE)
+      continue;
+    fill_runtime(c, v);
+    g_ptr_array_add(out, g_steal_pointer(&all->pdata[i]));
+  }
+  g_ptr_array_unref(all);
+  return out;
+}
+
+/* ---- kill / shutdown (main context) --------------------------------------- */
+
+static gboolean
+kill_main(gpointer data)
+{
+  Call *call = data;
+  SlCloud *c = call->cloud;
+  Vm *vm = g_hash_table_lookup(c->vms, &call->id);
+  if (vm && vm->cleaned) {
+    sl_cloud_call_complete(call, NULL);
+  } else if (vm) {
+    vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
+    sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+  } else {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SlVm) row = sl_store_vm_get(c->store, call->id, &error);
+    if (!row) {
+      sl_cloud_call_complete(call, error);
+    } else if (sl_vm_state_is_final(row->state) && !row->ip) {
+      if (row->state == SL_VM_FAILED &&
+          !sl_store_vm_set_state(c->store, row->id, SL_VM_DONE, NULL, &error))
+        sl_cloud_call_complete(call, error);
+      sl_cloud_call_complete(call, NULL);
+    } else { /* no live presence: just clean up what may be left */
+      vm = sl_cloud_vm_new(c, row->id, row->state);
+      vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
+      sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+    }
+  }
+  sl_cloud_call_unref(call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+shutdown_main(gpointer data)
+{
+  Call *call = data;
+  Vm *vm = g_hash_table_lookup(call->cloud->vms, &call->id);
+  g_autoptr(GError) error = NULL;
+  if (!vm)
+    g_set_error(&error, SL_ERROR, SL_ERROR_CONFLICT, "VM %" G_GINT64_FORMAT " is not running",
+                call->id);
+  else
+    sl_cloud_vm_powerdown(vm, &error);
+  sl_cloud_call_complete(call, error);
+  sl_cloud_call_unref(call);
+  return G_SOURCE_REMOVE;
+}
+
+static SlVm *
+act(SlCloud *c, const char *user, gint64 id, GSourceFunc fn, GError **error)
+{
+  g_autoptr(SlVm) v = sl_cloud_vm_get(c, user, id, error); /* rights first */
+  if (!v)
+    return NULL;
+  Call *call = call_new(c, id);
+  gboolean ok = call_run(c, fn, call, error);
+  sl_cloud_call_unref(call);
+  return ok ? sl_cloud_vm_get(c, user, id, error) : NULL;
+}
+
+SlVm *
+sl_cloud_vm_kill(SlCloud *c, const char *user, gint64 id, GError **error)
+{
+  return act(c, user, id, kill_main, error);
+}
+
+SlVm *
+sl_cloud_vm_shutdown(SlCloud *c, const char *user, gint64 id, GError **error)
+{
+  return act(c, user, id, shutdown_main, error);
+}

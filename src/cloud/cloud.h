@@ -1,0 +1,103 @@
+/* cloud.h - the VM service: lifecycle state machine, IP pool, instance types.
+ *
+ * Threading model. REST handlers run in libmicrohttpd worker threads and call
+ * sl_cloud_*. Those calls do their database work synchronously (the store is
+ * thread-safe) and hand every side effect to the daemon's main context with
+ * g_main_context_invoke(); all hypervisor calls and callbacks, timers and the
+ * in-memory VM table live in that main context only. kill and shutdown wait
+ * (bounded) for the main context to have acted, so their answer shows the
+ * new state. Never call them from the main context thread itself.
+ *
+ * State changes are one transaction written BEFORE the side effect they
+ * announce; a row in Done/Failed whose ip is still set means "clean-up
+ * pending" (process, run dir), finished by the main loop or by recovery.
+ * docs/cloud.md has the states, the run dir layout and the recovery rules.
+ *
+ * Errors: SL_ERROR codes = HTTP statuses (INVALID, NOT_FOUND for unknown or
+ * other users' VMs, CONFLICT for a state that forbids the action or an
+ * exhausted pool, INTERNAL).
+ */
+#pragma once
+#include <glib.h>
+#include <jansson.h>
+
+#include "conf/vm.h"
+#include "hypervisor/driver.h"
+#include "image/cache.h"
+#include "store/store.h"
+
+typedef struct SlCloud SlCloud;
+
+typedef struct {
+  const char *data_dir; /* run dirs go to DATA/vms/<id> */
+  const char *network;  /* address pool, CIDR; NULL = "127.100.0.0/16" */
+  const guint16 *ports; /* forwarded TCP ports; NULL = 22, 80, 443 */
+  guint n_ports;
+  gboolean outbound;        /* guests may open connections out (default FALSE) */
+  guint shutdown_timeout_s; /* Shutdown -> hard stop; 0 = 60 */
+  guint cpu_sample_s;       /* CPU% sampling period; 0 = 5 */
+  const char *qemu_img;     /* NULL = "qemu-img" */
+  const char *mkswap;       /* NULL = "mkswap" (PATH, then /sbin) */
+} SlCloudConfig;
+
+/* Side effects run in the global default main context (the hypervisor
+ * drivers attach their sources there); the daemon's main loop runs it. The
+ * store, cache and hypervisor must outlive the cloud. Fails on a bad pool. */
+SlCloud *sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv,
+                      const SlCloudConfig *config, GError **error);
+/* Stops timers and forgets domains; running VMs keep running (adopted at the
+ * next start). Call from the main context. */
+void sl_cloud_free(SlCloud *cloud);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloud, sl_cloud_free)
+
+/* Start-up reconciliation (docs/cloud.md "Recovery"); call once from the main
+ * context before serving. Synchronous DB work; adoption and clean-up
+ * continue in the main loop. */
+gboolean sl_cloud_recover(SlCloud *cloud, GError **error);
+
+/* A POST /vms/ request. cpu/ram/swap < 0 = not given (type m1.small). */
+typedef struct {
+  const char *image; /* identifier (required) */
+  const char *type;  /* instance type name or NULL */
+  int cpu, ram, swap;
+  int number; /* 1 when <= 0 */
+  const char *name;
+  const char *public_key;
+  int volatile_disk;  /* GiB, 0 = none */
+  json_t *context;    /* object KEY -> string, or NULL (borrowed) */
+  json_t *persistent; /* array of volume UUIDs, or NULL: not supported yet */
+  json_t *readonly;   /* array of identifiers, or NULL: not supported yet */
+} SlVmRequest;
+
+/* Allocates every VM of the request with its address in one transaction
+ * (all or nothing), then starts them. Returns SlVm* (state Pending). */
+GPtrArray *sl_cloud_vm_create(SlCloud *cloud, const char *user, const SlVmRequest *req,
+                              GError **error);
+/* The caller's VM (any state), with cpu/memory filled in. */
+SlVm *sl_cloud_vm_get(SlCloud *cloud, const char *user, gint64 id, GError **error);
+/* The caller's VMs that are not Done (Failed ones included), by id. */
+GPtrArray *sl_cloud_vm_list(SlCloud *cloud, const char *user, GError **error);
+/* Kill: Done, process destroyed, run dir removed, address released. */
+SlVm *sl_cloud_vm_kill(SlCloud *cloud, const char *user, gint64 id, GError **error);
+/* ACPI power button: Running -> Shutdown (-> Epilog -> Done when the guest is
+ * off, or hard stop after the timeout). CONFLICT unless Running. */
+SlVm *sl_cloud_vm_shutdown(SlCloud *cloud, const char *user, gint64 id, GError **error);
+
+/* Instance types (types.c, protocols.md §2.3). */
+typedef struct {
+  const char *name;
+  int cpu, ram, swap; /* ram and swap in MiB */
+} SlInstanceType;
+const SlInstanceType *sl_cloud_types(guint *n); /* sorted by name */
+const SlInstanceType *sl_cloud_type_lookup(const char *name);
+#define SL_CLOUD_DEFAULT_TYPE "m1.small"
+
+/* Address pool (iptable.c); exported for tests. */
+typedef struct SlIpPool SlIpPool;
+SlIpPool *sl_ip_pool_new(const char *cidr, GError **error);
+void sl_ip_pool_free(SlIpPool *pool);
+guint sl_ip_pool_size(const SlIpPool *pool);
+/* First address of the pool not in used (char* set), or NULL: an
+ * SlStoreIpPickFunc with data = the pool. */
+char *sl_ip_pool_pick(GHashTable *used, gpointer pool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlIpPool, sl_ip_pool_free)
