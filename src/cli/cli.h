@@ -44,7 +44,8 @@ typedef struct SlCli SlCli;
 typedef int (*SlCommandRun)(SlCli *cli, char **args);
 
 enum {
-  SL_CMD_LOAD_CONFIG = 1 << 0, /* reads the user configuration file */
+  SL_CMD_LOAD_CONFIG = 1 << 0,   /* reads the user configuration file */
+  SL_CMD_OPTIONS_FIRST = 1 << 1, /* options end at the first argument (the rest is a command) */
 };
 
 typedef struct {

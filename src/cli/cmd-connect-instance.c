@@ -143,7 +143,8 @@ const SlCommand sl_cmd_connect_instance = {
     .synopsis = "[options] vm-id [command ...]",
     .description =
         "Log into the machine as root with ssh and the private key; with a command after the "
-        "id, run it there instead of a login shell (its exit status is the command's). The "
+        "id, run it there instead of a login shell (its exit status is the command's; options "
+        "must come before the id, everything after it belongs to the command). The "
         "machine's address comes from GET /vms/<id>; ssh runs as\n\n"
         "    ssh -p 22 -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
         "-o UserKnownHostsFile=/dev/null \"-o NumberOfPasswordPrompts=3\" -i <key> "
@@ -157,7 +158,7 @@ const SlCommand sl_cmd_connect_instance = {
     .options = options,
     .implemented = TRUE,
     .run = run,
-    .flags = SL_CMD_LOAD_CONFIG,
+    .flags = SL_CMD_LOAD_CONFIG | SL_CMD_OPTIONS_FIRST,
     .min_args = 1,
     .max_args = -1,
     .output_doc = "What ssh prints. The exit status is ssh's (the remote command's status, or "

@@ -429,21 +429,53 @@ const SlCommand sl_cmd_run_instance = {
     .name = "run-instance",
     .summary = "Start new virtual machine instances",
     .synopsis = "[options] image",
-    .description = "Start one or more virtual machines from an image given by its Marketplace "
-                   "identifier (27 characters), a persistent disk UUID, or a URL.",
+    .description =
+        "Start one or more virtual machines from an image given by its Marketplace identifier "
+        "(27 characters of [A-Za-z0-9_-]) or a persistent disk (volume) UUID; image URLs are not "
+        "supported yet. CPU, RAM and swap come from the instance type (-t, see -l) and may be "
+        "overridden with --cpu, --ram, --swap; the client resolves them and sends the numbers "
+        "(POST /vms/, docs/rest-vm.md). The public key file (-k) goes into the context as "
+        "PUBLIC_KEY; --context/--context-file add KEY=value entries. All the machines of one "
+        "command are allocated together or not at all.",
     .options = options,
     .implemented = TRUE,
     .run = run,
     .flags = SL_CMD_LOAD_CONFIG,
     .min_args = 0, /* the image; checked in run() since --list-types needs none */
     .max_args = 1,
-    .output_doc = "Per machine, its id and public address:\n\n"
-                  "     :::::::::::::::::::::::::\n"
-                  "     :: Starting machine(s) ::\n"
-                  "     :::::::::::::::::::::::::\n"
-                  "     :: Starting 1 machine\n"
-                  "     :: Machine 1 (vm ID: 165)\n"
-                  "    \tPublic ip: 134.158.75.201\n"
-                  "     :: Done!\n\n"
-                  "With `-q`: one line `<vmid>, <ip>` per machine.",
+    .output_doc =
+        "An empty line, the banner, then per machine its id and address (the second line "
+        "starts with a TAB):\n\n"
+        "    \n"
+        "     :::::::::::::::::::::::::\n"
+        "     :: Starting machine(s) ::\n"
+        "     :::::::::::::::::::::::::\n"
+        "     :: Starting 1 machine\n"
+        "     :: Machine 1 (vm ID: 165)\n"
+        "    \tPublic ip: 127.100.0.2\n"
+        "     :: Done!\n\n"
+        "(`Starting 2 machines` and one `Machine <n>` step each with `-n 2`.) With `-q`: only "
+        "one line `<vmid>, <ip>` per machine (`165, 127.100.0.2`). With `-o FILE`: the ids are "
+        "also written to FILE, one per line, without a final newline. `-l`/`--list-types` "
+        "prints the types (built-in ones and the `[instance_types]` of the configuration file, "
+        "sorted by name, `*` on the selected `--type`) followed by an empty line, and exits:\n\n"
+        "     Type             CPU       RAM      SWAP\n"
+        "      c1.medium       2 CPU    1536 MB    1536 MB\n"
+        "    * m1.small        1 CPU    1536 MB    1536 MB\n"
+        "      t1.micro        1 CPU     512 MB     512 MB",
+    .errors_doc =
+        "Checked before contacting the service:\n\n"
+        "- usage errors (exit 2): no image; `With the --save option, please provide --<option>` "
+        "for the first missing of --author, --author-email, --image-version, --title, "
+        "--comment; --cpu/--ram below 1, --swap/--volatile-disk below 0, --number below 1\n"
+        "- `  [ERROR] Invalid image identifier: <x>`, `  [ERROR] Image URLs are not supported "
+        "yet ...: <url>`\n"
+        "- `  [ERROR] Unknown instance type: <t>`\n"
+        "- `  [ERROR] Public key file `<f>` does not exist (see -k/--key)` (default "
+        "`STRATUSLAB_KEY`, `user_public_key_file`, else `~/.ssh/id_rsa.pub`)\n"
+        "- `  [ERROR] Extra context file does not exist: <f>`, `  [ERROR] Invalid context entry "
+        "'<x>' (KEY=value expected)`\n"
+        "- `  [WARNING] --<option> is not supported yet; ignored` for the options marked so\n\n"
+        "Then the service's refusals: `  [ERROR] Service error: <message>` (unknown image, no "
+        "room, `cloud_init` not supported, ...), exit 1.",
 };

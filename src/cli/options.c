@@ -278,6 +278,8 @@ sl_cli_parse_args(const SlCommand *cmd, const char *prog, int argc, char **argv,
 
   GOptionContext *ctx = g_option_context_new(NULL);
   g_option_context_set_help_enabled(ctx, FALSE);
+  if (cmd->flags & SL_CMD_OPTIONS_FIRST)
+    g_option_context_set_strict_posix(ctx, TRUE);
   GOptionGroup *group = g_option_group_new(cmd->name, cmd->summary, cmd->summary, &state, NULL);
   g_option_group_add_entries(group, (GOptionEntry *)(void *)entries->data);
   g_option_context_set_main_group(ctx, group);
