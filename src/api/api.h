@@ -4,6 +4,7 @@
  * service results into JSON; they never touch the store or drivers.
  */
 #pragma once
+#include "cloud/cloud.h"
 #include "http/http.h"
 #include "pdisk/pdisk.h"
 
@@ -12,3 +13,6 @@ void sl_api_home_register(SlHttpRouter *router);
 
 /* /disks/… : the persistent disk service (docs/rest-pdisk.md). */
 void sl_api_disks_register(SlHttpRouter *router, SlPdisk *pdisk);
+
+/* /vms/…, /types/ : virtual machines (docs/rest-vm.md). */
+void sl_api_vms_register(SlHttpRouter *router, SlCloud *cloud);

@@ -101,3 +101,20 @@ guint sl_ip_pool_size(const SlIpPool *pool);
  * SlStoreIpPickFunc with data = the pool. */
 char *sl_ip_pool_pick(GHashTable *used, gpointer pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlIpPool, sl_ip_pool_free)
+
+/* The [cloud] group of stratusd's configuration file (settings.c):
+ *   hypervisor = qemu | fake   (fake: tests and benchmarks only)
+ *   network = 127.100.0.0/16   ports = 22,80,443   outbound = false
+ *   shutdown_timeout = 60      (seconds)
+ * path NULL = all defaults. Unknown values fail with SL_ERROR_INVALID. */
+typedef struct {
+  char *hypervisor;
+  char *network;
+  GArray *ports; /* guint16 */
+  gboolean outbound;
+  guint shutdown_timeout_s;
+} SlCloudSettings;
+gboolean sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error);
+void sl_cloud_settings_clear(SlCloudSettings *s);
+/* "22, 80,443" -> ports (1..65535, no duplicates). */
+GArray *sl_cloud_parse_ports(const char *text, GError **error);

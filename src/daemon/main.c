@@ -19,8 +19,11 @@
 #include "sl-config.h"
 #include "api/api.h"
 #include "auth/auth.h"
+#include "cloud/cloud.h"
 #include "http/http.h"
 #include "http/tls.h"
+#include "hypervisor/driver.h"
+#include "image/cache.h"
 #include "pdisk/pdisk.h"
 #include "storage/driver.h"
 #include "store/store.h"
@@ -115,6 +118,34 @@ write_pid_file(const char *path, GError **error)
   return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
+/* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
+static gboolean
+start_cloud(const Settings *s, const char *config, SlStore *store, SlCloudSettings *cs,
+            SlHypervisor **hv, SlImageCache **images, SlCloud **cloud, GError **error)
+{
+  if (!sl_cloud_settings_load(cs, config, error))
+    return FALSE;
+  if (g_strcmp0(cs->hypervisor, "fake") == 0) {
+    g_warning("[cloud] hypervisor = fake: no VM really runs (tests and benchmarks only)");
+    *hv = sl_hypervisor_fake_new();
+  } else if (!(*hv = sl_hypervisor_qemu_new(NULL, s->data_dir, error))) {
+    return FALSE;
+  }
+  *images = sl_image_cache_new(store, s->data_dir, error);
+  if (!*images || !sl_image_cache_recover(*images, NULL, error))
+    return FALSE;
+  SlCloudConfig cfg = {
+      .data_dir = s->data_dir,
+      .network = cs->network,
+      .ports = (const guint16 *)(void *)cs->ports->data,
+      .n_ports = cs->ports->len,
+      .outbound = cs->outbound,
+      .shutdown_timeout_s = cs->shutdown_timeout_s,
+  };
+  *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
+  return *cloud && sl_cloud_recover(*cloud, error);
+}
+
 static int
 die(GError *error)
 {
@@ -183,6 +214,10 @@ main(int argc, char **argv)
   g_autofree char *tls_dir = NULL;
   g_autofree char *volumes = NULL;
   SlHttpServer *server = NULL;
+  SlCloudSettings cloud_settings = {0};
+  g_autoptr(SlHypervisor) hv = NULL;
+  g_autoptr(SlImageCache) images = NULL;
+  g_autoptr(SlCloud) cloud = NULL;
 
   if (!sl_http_parse_listen(s.listen, DEFAULT_PORT, &host, &port, &error))
     goto out;
@@ -212,11 +247,15 @@ main(int argc, char **argv)
   if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
     goto out;
 
+  if (!start_cloud(&s, config, store, &cloud_settings, &hv, &images, &cloud, &error))
+    goto out;
+
   router = sl_http_router_new();
   sl_http_router_set_auth(router, check_password, auth);
   sl_api_home_register(router);
   if (s.pdisk)
     sl_api_disks_register(router, pdisk);
+  sl_api_vms_register(router, cloud);
 
   server = sl_http_server_start(router, host, port, cert_pem, key_pem, &error);
   if (!server)
@@ -241,6 +280,10 @@ out:
     memset(key_pem, 0, strlen(key_pem));
   /* the router holds api state referring to pdisk: free it first */
   g_clear_pointer(&router, sl_http_router_free);
+  g_clear_pointer(&cloud, sl_cloud_free); /* running VMs are adopted at the next start */
+  g_clear_pointer(&images, sl_image_cache_free);
+  g_clear_pointer(&hv, sl_hypervisor_free);
+  sl_cloud_settings_clear(&cloud_settings);
   g_clear_pointer(&auth, sl_auth_free);
   g_clear_pointer(&pdisk, sl_pdisk_free);
   g_clear_pointer(&storage, sl_storage_free);

@@ -127,7 +127,9 @@ char *sl_http_normalize_path(const char *path);
 /* "PUT"/"DELETE" for a POST with ?method=put|delete (any case), else method. */
 const char *sl_http_effective_method(const char *method, GHashTable *query);
 /* Fields of an x-www-form-urlencoded or JSON-object body; an empty body gives
- * an empty table. Errors are SL_ERROR_INVALID (400) or 415 for other types. */
+ * an empty table. JSON numbers and booleans become their text, nested objects
+ * and arrays their compact JSON text, nulls are dropped. Errors are SL_ERROR_INVALID (400) or 415
+ * for other types. */
 GHashTable *sl_http_parse_body(const char *content_type, const char *data, gsize len,
                                GError **error);
 /* Decodes "Basic base64(user:password)". FALSE if absent or malformed. */

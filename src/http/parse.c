@@ -1,6 +1,7 @@
 /* parse.c - socket-free parsing: paths, bodies, Basic credentials, listen addresses. */
 #include "http/http.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -89,11 +90,14 @@ json_fields(const char *data, gsize len, GHashTable *out, GError **error)
       break;
     case JSON_NULL:
       continue;
-    default:
-      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "JSON field %s must be a string or a number",
-                  key);
-      json_decref(root);
-      return FALSE;
+    default: /* objects and arrays travel as their compact JSON text */
+      text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+      if (text) {
+        char *copy = g_strdup(text);
+        free(text);
+        text = copy;
+      }
+      break;
     }
     g_hash_table_insert(out, g_strdup(key), text);
   }

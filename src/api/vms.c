@@ -1,0 +1,263 @@
+/* vms.c - the virtual machine REST resources (docs/rest-vm.md).
+ *
+ * Validation of VM content, rights and the lifecycle live in src/cloud/; this
+ * file parses requests into SlVmRequest and renders SlVm as JSON.
+ */
+#include "api/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+static SlHttpResponse *
+fail(GError *error)
+{
+  if (!error)
+    return sl_http_response_new_message(500, "internal error");
+  return sl_http_response_new_error(error);
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static json_t *
+disks_json(const SlVm *v, json_t *spec)
+{
+  json_t *arr = json_array();
+  char target[] = "vda";
+  json_array_append_new(arr, json_pack("{s:s, s:s}", "target", target, "kind", "root"));
+  if (json_integer_value(json_object_get(spec, "volatile_disk")) > 0) {
+    target[2]++;
+    json_array_append_new(arr, json_pack("{s:s, s:s}", "target", target, "kind", "volatile"));
+  }
+  if (v->swap > 0) {
+    target[2]++;
+    json_array_append_new(arr, json_pack("{s:s, s:s}", "target", target, "kind", "swap"));
+  }
+  return arr;
+}
+
+static json_t *
+vm_json(const SlVm *v)
+{
+  json_t *spec = json_loads(v->spec ? v->spec : "{}", 0, NULL);
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(v->created);
+  g_autofree char *created = t ? g_date_time_format(t, "%Y/%m/%d %H:%M:%S") : g_strdup("");
+  json_t *o = json_object();
+  json_object_set_new(o, "id", json_integer(v->id));
+  json_object_set_new(o, "name", json_string(v->name ? v->name : ""));
+  json_object_set_new(o, "owner", json_string(v->owner ? v->owner : ""));
+  json_object_set_new(o, "state", json_string(sl_vm_state_to_string(v->state)));
+  json_object_set_new(o, "vcpu", json_integer(v->vcpu));
+  json_object_set_new(o, "memory", json_integer(v->memory));
+  json_object_set_new(o, "cpu", json_integer(v->cpu));
+  json_object_set_new(o, "ip", v->ip ? json_string(v->ip) : json_null());
+  json_object_set_new(o, "network", json_string("public"));
+  json_object_set_new(o, "image", json_string(v->image ? v->image : ""));
+  const char *type = json_string_value(json_object_get(spec, "type"));
+  if (type)
+    json_object_set_new(o, "type", json_string(type));
+  json_object_set_new(o, "ram", json_integer(v->ram));
+  json_object_set_new(o, "swap", json_integer(v->swap));
+  json_object_set_new(o, "created", json_string(created));
+  if (v->error)
+    json_object_set_new(o, "error", json_string(v->error));
+  json_object_set_new(o, "disks", disks_json(v, spec));
+  json_decref(spec);
+  return o;
+}
+
+/* ---- request parsing -------------------------------------------------------- */
+
+/* Integer field: -1 when absent; FALSE (400) when not an integer. */
+static gboolean
+int_field(const SlHttpRequest *req, const char *name, int *out, GError **error)
+{
+  const char *s = sl_http_request_field(req, name);
+  *out = -1;
+  if (!s || !*s)
+    return TRUE;
+  char *end = NULL;
+  gint64 v = g_ascii_strtoll(s, &end, 10);
+  if (!end || *end || v < 0 || v > G_MAXINT) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s must be a non-negative integer", name);
+    return FALSE;
+  }
+  *out = (int)v;
+  return TRUE;
+}
+
+/* A JSON field sent as an object/array (or, from forms, a plain string). */
+static json_t *
+json_field(const SlHttpRequest *req, const char *name, gboolean want_object, GError **error)
+{
+  const char *s = sl_http_request_field(req, name);
+  if (!s)
+    return NULL;
+  json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
+  if (!want_object && (!v || json_is_string(v))) { /* one item */
+    json_decref(v);
+    json_t *arr = json_array();
+    if (*s)
+      json_array_append_new(arr, json_string(s));
+    return arr;
+  }
+  if (!v || (want_object ? !json_is_object(v) : !json_is_array(v))) {
+    json_decref(v);
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s must be a JSON %s", name,
+                want_object ? "object" : "array");
+    return NULL;
+  }
+  return v;
+}
+
+static SlHttpResponse *
+list_vms(const SlHttpRequest *req, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = sl_cloud_vm_list(data, req->user, &error);
+  if (!vms)
+    return fail(error);
+  json_t *arr = json_array();
+  for (guint i = 0; i < vms->len; i++)
+    json_array_append_new(arr, vm_json(vms->pdata[i]));
+  return sl_http_response_new_json(200, arr);
+}
+
+static SlHttpResponse *
+create_vms(const SlHttpRequest *req, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SlVmRequest r = {0};
+  json_t *context = NULL, *persistent = NULL, *readonly = NULL;
+  r.image = sl_http_request_field(req, "image");
+  r.type = sl_http_request_field(req, "type");
+  r.name = sl_http_request_field(req, "name");
+  r.public_key = sl_http_request_field(req, "public_key");
+  gboolean ok = int_field(req, "cpu", &r.cpu, &error) && int_field(req, "ram", &r.ram, &error) &&
+                int_field(req, "swap", &r.swap, &error) &&
+                int_field(req, "number", &r.number, &error) &&
+                int_field(req, "volatile_disk", &r.volatile_disk, &error);
+  if (ok && r.number == 0) {
+    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "number must be at least 1");
+    ok = FALSE;
+  }
+  r.volatile_disk = MAX(r.volatile_disk, 0);
+  if (ok && sl_http_request_field(req, "save")) {
+    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "save is not supported yet");
+    ok = FALSE;
+  }
+  if (ok && sl_http_request_field(req, "cloud_init")) {
+    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "cloud_init is not supported yet");
+    ok = FALSE;
+  }
+  if (ok) {
+    context = json_field(req, "context", TRUE, &error);
+    ok = !error;
+  }
+  if (ok) {
+    persistent = json_field(req, "persistent_disks", FALSE, &error);
+    ok = !error;
+  }
+  if (ok) {
+    readonly = json_field(req, "readonly_disks", FALSE, &error);
+    ok = !error;
+  }
+  r.context = context;
+  r.persistent = persistent;
+  r.readonly = readonly;
+  g_autoptr(GPtrArray) vms = ok ? sl_cloud_vm_create(data, req->user, &r, &error) : NULL;
+  json_decref(context);
+  json_decref(persistent);
+  json_decref(readonly);
+  if (!vms)
+    return fail(error);
+  json_t *arr = json_array();
+  for (guint i = 0; i < vms->len; i++) {
+    SlVm *v = vms->pdata[i];
+    json_array_append_new(arr, json_pack("{s:I, s:s?}", "id", (json_int_t)v->id, "ip", v->ip));
+  }
+  SlHttpResponse *resp =
+      sl_http_response_new_json(201, json_pack("{s:o, s:s}", "vms", arr, "network", "public"));
+  SlVm *first = vms->pdata[0];
+  g_autofree char *location = g_strdup_printf("/vms/%" G_GINT64_FORMAT, first->id);
+  sl_http_response_add_header(resp, "Location", location);
+  return resp;
+}
+
+/* Path id: a positive integer, else 404 like an unknown VM. */
+static gboolean
+path_id(const SlHttpRequest *req, gint64 *id, GError **error)
+{
+  const char *s = sl_http_request_param(req, "id");
+  char *end = NULL;
+  *id = s ? g_ascii_strtoll(s, &end, 10) : 0;
+  if (!s || !*s || !end || *end || *id <= 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "VM %s does not exist", s ? s : "");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef SlVm *(*VmAction)(SlCloud *, const char *, gint64, GError **);
+
+static SlHttpResponse *
+vm_action(const SlHttpRequest *req, SlCloud *cloud, VmAction action, guint status)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+  if (!path_id(req, &id, &error))
+    return fail(error);
+  g_autoptr(SlVm) v = action(cloud, req->user, id, &error);
+  if (!v)
+    return fail(error);
+  return sl_http_response_new_json(status, vm_json(v));
+}
+
+static SlHttpResponse *
+get_vm(const SlHttpRequest *req, gpointer data)
+{
+  return vm_action(req, data, sl_cloud_vm_get, 200);
+}
+
+static SlHttpResponse *
+kill_vm(const SlHttpRequest *req, gpointer data)
+{
+  return vm_action(req, data, sl_cloud_vm_kill, 200);
+}
+
+static SlHttpResponse *
+shutdown_vm(const SlHttpRequest *req, gpointer data)
+{
+  return vm_action(req, data, sl_cloud_vm_shutdown, 202);
+}
+
+static SlHttpResponse *
+list_types(const SlHttpRequest *req, gpointer data)
+{
+  (void)req;
+  (void)data;
+  guint n = 0;
+  const SlInstanceType *t = sl_cloud_types(&n);
+  json_t *o = json_object();
+  for (guint i = 0; i < n; i++)
+    json_object_set_new(
+        o, t[i].name,
+        json_pack("{s:i, s:i, s:i}", "cpu", t[i].cpu, "ram", t[i].ram, "swap", t[i].swap));
+  return sl_http_response_new_json(200, o);
+}
+
+static const SlHttpRoute routes[] = {
+    {"GET", "/vms", list_vms, SL_HTTP_ROUTE_AUTH},
+    {"POST", "/vms", create_vms, SL_HTTP_ROUTE_AUTH},
+    {"GET", "/vms/{id}", get_vm, SL_HTTP_ROUTE_AUTH},
+    {"DELETE", "/vms/{id}", kill_vm, SL_HTTP_ROUTE_AUTH},
+    {"POST", "/vms/{id}/shutdown", shutdown_vm, SL_HTTP_ROUTE_AUTH},
+    {"GET", "/types", list_types, SL_HTTP_ROUTE_AUTH},
+};
+
+void
+sl_api_vms_register(SlHttpRouter *router, SlCloud *cloud)
+{
+  sl_http_router_add(router, routes, G_N_ELEMENTS(routes), cloud, NULL);
+}
