@@ -1,8 +1,9 @@
 /* iptable.c - the "public" address pool: an IPv4 CIDR block.
  *
- * Usable addresses are the block's addresses whose last octet is neither 0,
- * 1 nor 255 (no network, gateway-looking or broadcast-looking addresses, even
- * inside a /16), so 127.100.0.0/16 starts at 127.100.0.2. Which addresses are
+ * Usable addresses are the block's host addresses (not its network or
+ * broadcast address) whose last octet is neither 0, 1 nor 255 (no
+ * gateway-looking or broadcast-looking addresses, even inside a /16), so
+ * 127.100.0.0/16 starts at 127.100.0.2 and 10.0.0.0/29 is .2 to .6. Which addresses are
  * taken is the store's business (vms.ip); the pick runs inside the store's
  * allocation transaction.
  */
@@ -40,8 +41,8 @@ sl_ip_pool_new(const char *cidr, GError **error)
   guint32 mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
   guint32 net = ntohl(addr.s_addr) & mask;
   SlIpPool *p = g_new0(SlIpPool, 1);
-  p->first = net;
-  p->last = net | ~mask;
+  p->first = net + 1;         /* never the block's network address */
+  p->last = (net | ~mask) - 1; /* nor its broadcast address */
   while (p->first <= p->last && !usable(p->first))
     p->first++;
   while (p->last > p->first && !usable(p->last))
