@@ -1,0 +1,401 @@
+/* test-market-sign.c - signing, verification, tampering, xmlsec1 CLI
+ * cross-check, endorsement rules, build-metadata and deprecation
+ * (protocols.md §5.2, §5.4, §5.5). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "image/identifier.h"
+#include "market/build.h"
+#include "market/entry.h"
+#include "market/sign.h"
+#include "market/validate.h"
+#include "util/error.h"
+
+#define P12_PASSWORD "XYZXYZ"
+
+static char *
+fixture(const char *rel)
+{
+  const char *shared = g_getenv("SL_SHARED");
+  char *path = g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", rel, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
+  return path;
+}
+
+static char *
+read_fixture(const char *rel, gsize *len)
+{
+  g_autofree char *path = fixture(rel);
+  char *data = NULL;
+  if (!g_file_get_contents(path, &data, len, NULL))
+    fail_msg("cannot read %s", path);
+  return data;
+}
+
+static SlMarketCredentials *
+load_creds(const char *name)
+{
+  g_autofree char *rel = g_build_filename("metadata-test-resources", name, NULL);
+  g_autofree char *path = fixture(rel);
+  g_autoptr(GError) error = NULL;
+  SlMarketCredentials *c = sl_market_credentials_load_p12(path, P12_PASSWORD, &error);
+  if (c == NULL)
+    fail_msg("%s: %s", name, error->message);
+  return c;
+}
+
+static guint
+count(const char *haystack, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+/* xmlsec1 --verify --insecure on a document, when the CLI is installed. */
+static void
+xmlsec1_verify(const char *doc, gsize len)
+{
+  g_autofree char *xmlsec1 = g_find_program_in_path("xmlsec1");
+  if (xmlsec1 == NULL) {
+    g_printerr("# xmlsec1 not installed: CLI cross-check skipped\n");
+    return;
+  }
+  g_autofree char *tmp = NULL;
+  int fd = g_file_open_tmp("market-XXXXXX.xml", &tmp, NULL);
+  assert_true(fd >= 0);
+  close(fd);
+  assert_true(g_file_set_contents(tmp, doc, (gssize)len, NULL));
+  const char *argv[] = {xmlsec1, "--verify", "--insecure", tmp, NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+  g_unlink(tmp);
+  if (!g_spawn_check_wait_status(status, NULL))
+    fail_msg("xmlsec1 --verify failed:\n%s%s", out, err);
+}
+
+static void
+round_trip(const char *p12, const char *input, const char *email)
+{
+  g_autoptr(SlMarketCredentials) creds = load_creds(p12);
+  gsize len = 0;
+  g_autofree char *data = read_fixture(input, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 6, 16, 12, 0, 0);
+  gsize signed_len = 0;
+  g_autofree char *doc = sl_market_sign(data, len, creds, email, now, &signed_len, &error);
+  if (doc == NULL)
+    fail_msg("sign %s with %s: %s", input, p12, error->message);
+  assert_int_equal(count(doc, "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"), 1);
+  assert_non_null(strstr(doc, "REC-xml-c14n-20010315#WithComments"));
+  assert_non_null(strstr(doc, "xmldsig#rsa-sha1"));
+  assert_non_null(strstr(doc, "<created xmlns=\"http://purl.org/dc/terms/\">"
+                              "2013-06-16T12:00:00Z</created>"));
+  g_autoptr(SlMarketSigner) signer = NULL;
+  g_autoptr(SlMarketEntry) e =
+      sl_market_validate(doc, signed_len, SL_MARKET_CHECK_ALL, &signer, &error);
+  if (e == NULL)
+    fail_msg("verify %s signed with %s: %s\n%s", input, p12, error->message, doc);
+  const SlMarketSigner *mine = sl_market_credentials_signer(creds);
+  assert_string_equal(signer->subject, mine->subject);
+  assert_string_equal(e->subject, mine->subject);
+  assert_string_equal(e->issuer, mine->issuer);
+  assert_string_equal(e->email, mine->email ? mine->email : email);
+  assert_string_equal(e->created, "2013-06-16T12:00:00Z");
+  xmlsec1_verify(doc, signed_len);
+
+  /* One byte changed in the signed content: rejected. */
+  g_autofree char *tampered = g_strdup(doc);
+  char *bytes = strstr(tampered, "<slreq:bytes>");
+  assert_non_null(bytes);
+  bytes[strlen("<slreq:bytes>")] ^= 1;
+  g_clear_error(&error);
+  assert_null(sl_market_verify(tampered, signed_len, &error));
+  assert_true(g_str_has_prefix(error->message, "signature validation: false"));
+  /* A changed signature value: rejected. */
+  g_free(tampered);
+  tampered = g_strdup(doc);
+  char *value = strstr(tampered, "<SignatureValue>");
+  assert_non_null(value);
+  value += strlen("<SignatureValue>") + 5;
+  *value = *value == 'A' ? 'B' : 'A';
+  g_clear_error(&error);
+  assert_null(sl_market_verify(tampered, signed_len, &error));
+  assert_true(g_str_has_prefix(error->message, "signature validation: false"));
+}
+
+static void
+test_round_trip(void **state)
+{
+  (void)state;
+  round_trip("test.p12", "metadata-test-resources/valid-minimal.xml", NULL);
+  round_trip("test.p12", "metadata-test-resources/valid-full.xml", NULL);
+  round_trip("test.p12", "metadata-test-resources/valid-minimal-empty-endorsement.xml", NULL);
+  round_trip("test-ca-signed.p12", "metadata-test-resources/valid-full-alt-cimi.xml",
+             "jim.tester@example.org");
+  /* Re-signing a signed entry replaces its signature and endorsement. */
+  round_trip("test.p12", "client/manifest-invalid-sha1.xml", NULL);
+  round_trip("test-ca-signed.p12", "metadata-test-resources/valid-ca-signed.xml",
+             "jim.tester@example.org");
+}
+
+/* Endorser fields that do not match the certificate (signature valid). */
+static void
+inconsistent(const SlMarketSigner *claimed, const char *email, const char *expected)
+{
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  gsize len = 0, filled_len = 0, n = 0;
+  g_autofree char *data =
+      read_fixture("metadata-test-resources/valid-minimal-empty-endorsement.xml", &len);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *filled =
+      sl_market_fill_endorsement(data, len, claimed, email, NULL, &filled_len, &error);
+  assert_non_null(filled);
+  g_autofree char *doc = sl_market_sign_as_is(filled, filled_len, creds, &n, &error);
+  assert_non_null(doc);
+  assert_null(sl_market_verify(doc, n, &error));
+  assert_string_equal(error->message, expected);
+  g_clear_error(&error);
+  /* The document rules alone accept it. */
+  g_autoptr(SlMarketEntry) e = sl_market_validate(doc, n, SL_MARKET_CHECK_DOCUMENT, NULL, &error);
+  assert_non_null(e);
+}
+
+static void
+test_endorser_inconsistency(void **state)
+{
+  (void)state;
+  const char *jane = "CN=Jane Tester,OU=Testing Department,O=StratusLab Project,C=EU";
+  SlMarketSigner other = {.subject = "CN=Someone Else,O=Elsewhere", .issuer = (char *)jane};
+  inconsistent(&other, "jane.tester@example.org",
+               "endorser inconsistency (subject): CN=Jane Tester,OU=Testing Department,"
+               "O=StratusLab Project,C=EU != CN=Someone Else,O=Elsewhere");
+  SlMarketSigner issuer = {.subject = (char *)jane, .issuer = "CN=Some CA"};
+  inconsistent(&issuer, "jane.tester@example.org",
+               "endorser inconsistency (issuer): CN=Jane Tester,OU=Testing Department,"
+               "O=StratusLab Project,C=EU != CN=Some CA");
+  SlMarketSigner mail = {.subject = (char *)jane, .issuer = (char *)jane};
+  inconsistent(&mail, "someone@example.org",
+               "endorser inconsistency (email): jane.tester@example.org != someone@example.org");
+}
+
+/* partial-*: every Signature removed and only the last endorsement kept. */
+static void
+test_sign_partial(void **state)
+{
+  (void)state;
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  const char *names[] = {"metadata-test-resources/partial-multiple-signatures.xml",
+                         "metadata-test-resources/partial-multiple-endorsements.xml"};
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    gsize len = 0;
+    g_autofree char *data = read_fixture(names[i], &len);
+    g_autoptr(GError) error = NULL;
+    gsize n = 0;
+    g_autofree char *doc = sl_market_sign(data, len, creds, NULL, NULL, &n, &error);
+    if (doc == NULL)
+      fail_msg("%s: %s", names[i], error->message);
+    assert_int_equal(count(doc, "<Signature "), 1);
+    assert_int_equal(count(doc, "endorsement rdf:parseType"), 1);
+    g_autoptr(SlMarketSigner) signer = sl_market_verify(doc, n, &error);
+    if (signer == NULL)
+      fail_msg("%s: %s", names[i], error->message);
+  }
+}
+
+/* autogen-*: the fill step fills an empty endorsement, keeps a filled one. */
+static void
+test_autogen(void **state)
+{
+  (void)state;
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  const SlMarketSigner *who = sl_market_credentials_signer(creds);
+  gsize len = 0, n = 0;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done =
+      read_fixture("metadata-test-resources/autogen-endorsement-done.xml", &len);
+  g_autofree char *out =
+      sl_market_fill_endorsement(done, len, who, "example@example.org", NULL, &n, &error);
+  assert_non_null(out);
+  assert_non_null(strstr(out, "<email>jane.tester@example.org</email>"));
+  assert_non_null(strstr(out, "rdf:parseType=\"Resource\"><email>"));
+  g_autofree char *not_done =
+      read_fixture("metadata-test-resources/autogen-endorsement-not-done.xml", &len);
+  g_autofree char *kept = sl_market_fill_endorsement(not_done, len, who, NULL, NULL, &n, &error);
+  assert_non_null(kept);
+  assert_non_null(strstr(kept, "<ex:marker>"));
+  assert_null(strstr(kept, "<email>"));
+
+  /* Without an e-mail in the certificate nor given; invalid e-mail. */
+  SlMarketSigner nomail = {.subject = "CN=X", .issuer = "CN=X"};
+  assert_null(sl_market_fill_endorsement(done, strlen(done), &nomail, NULL, NULL, &n, &error));
+  assert_string_equal(error->message,
+                      "cannot generate slreq:endorsement; email address not in cert or not "
+                      "provided");
+  g_clear_error(&error);
+  assert_null(sl_market_fill_endorsement(done, strlen(done), &nomail, "not@a@valid@address", NULL,
+                                         &n, &error));
+  assert_string_equal(error->message, "invalid email address: not@a@valid@address");
+  g_clear_error(&error);
+  g_autofree char *none = read_fixture("metadata-test-resources/invalid-no-endorsement.xml", &len);
+  assert_null(sl_market_sign(none, len, creds, NULL, NULL, &n, &error));
+  assert_string_equal(error->message, "document must contain exactly 1 slreq:endorsement element");
+}
+
+static void
+test_build(void **state)
+{
+  (void)state;
+  g_autofree char *img = fixture("storage/test.img");
+  g_autofree char *gz = fixture("storage/test.img.gz");
+  g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 6, 16, 12, 0, 0);
+  const char *locations[] = {"http://example.org/test.img", NULL};
+  SlMarketBuildInfo info = {.os = "ttylinux",
+                            .os_version = "9.7",
+                            .os_arch = "i486",
+                            .version = "1.0",
+                            .locations = locations,
+                            .title = "test",
+                            .alternative = "tag1",
+                            .creator = "Jane",
+                            .now = now};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketEntry) e = sl_market_build(img, &info, &error);
+  assert_non_null(e);
+  assert_string_equal(e->identifier, "Nyuwnr8SOXWilAOWhWTELpytQKS");
+  assert_string_equal(e->sha1, "dcaec27afc48e5d68a500e5a159310ba72b50292");
+  assert_int_equal(e->bytes, 20);
+  assert_string_equal(e->valid, "2013-12-11T12:00:00Z"); /* + 178 days */
+  assert_string_equal(e->compression, "");
+  g_autofree char *name = sl_market_build_filename(e);
+  assert_string_equal(name, "ttylinux-9.7-i486-base-1.0.xml");
+
+  /* Same identifier from the gzip file: hashes of the uncompressed bytes. */
+  g_autoptr(SlMarketEntry) z = sl_market_build(gz, &info, &error);
+  assert_non_null(z);
+  assert_string_equal(z->compression, "gz");
+  assert_string_equal(z->identifier, e->identifier);
+  assert_string_equal(sl_market_entry_checksum(z, "SHA-512"),
+                      sl_market_entry_checksum(e, "SHA-512"));
+  assert_string_equal(sl_market_entry_checksum(z, "MD5"),
+                      g_compute_checksum_for_string(G_CHECKSUM_MD5, "data for SHA1 digest", -1));
+
+  /* The written document is valid, signs and verifies. */
+  g_autofree char *xml = sl_market_entry_to_xml(e);
+  g_autoptr(SlMarketEntry) back =
+      sl_market_validate(xml, strlen(xml), SL_MARKET_CHECK_DOCUMENT, NULL, &error);
+  if (back == NULL)
+    fail_msg("%s\n%s", error->message, xml);
+  assert_string_equal(back->alternative, "tag1");
+  assert_string_equal(back->title, "test");
+  assert_string_equal(back->creator, "Jane");
+  assert_string_equal(back->image_created, "2013-06-16T12:00:00Z");
+  assert_string_equal(back->disks_bus, "ide");
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  gsize n = 0;
+  g_autofree char *doc = sl_market_sign(xml, strlen(xml), creds, NULL, NULL, &n, &error);
+  assert_non_null(doc);
+  g_autoptr(SlMarketEntry) s = sl_market_validate(doc, n, SL_MARKET_CHECK_ALL, NULL, &error);
+  if (s == NULL)
+    fail_msg("%s", error->message);
+
+  /* Explicit validity, bad compression data, unknown compression. */
+  info.valid = "2030-01-01T00:00:00Z";
+  g_autoptr(SlMarketEntry) v = sl_market_build(img, &info, &error);
+  assert_string_equal(v->valid, "2030-01-01T00:00:00Z");
+  info.valid = "2030-13-01T00:00:00Z";
+  assert_null(sl_market_build(img, &info, &error));
+  g_clear_error(&error);
+  info.valid = NULL;
+  info.compression = "bz2";
+  assert_null(sl_market_build(img, &info, &error));
+  assert_non_null(strstr(error->message, "invalid bzip2 data"));
+  g_clear_error(&error);
+  info.compression = "zip";
+  assert_null(sl_market_build(img, &info, &error));
+  g_clear_error(&error);
+  info.compression = NULL;
+  assert_null(sl_market_build("/nonexistent.img", &info, &error));
+  assert_int_equal(error->code, SL_ERROR_NOT_FOUND);
+}
+
+static void
+test_deprecate(void **state)
+{
+  (void)state;
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  gsize len = 0, n = 0;
+  g_autofree char *data =
+      read_fixture("marketplace-test-resources/valid-indate-signature.xml", &len);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *doc = sl_market_deprecate(data, len, NULL, creds, NULL, NULL, &n, &error);
+  if (doc == NULL)
+    fail_msg("%s", error->message);
+  g_autoptr(SlMarketEntry) old = sl_market_entry_parse(data, len, NULL);
+  g_autoptr(SlMarketEntry) e = sl_market_validate(doc, n, SL_MARKET_CHECK_ALL, NULL, &error);
+  if (e == NULL)
+    fail_msg("%s\n%s", error->message, doc);
+  assert_true(e->deprecated);
+  assert_string_equal(e->deprecated_reason, "This image has been deprecated");
+  assert_string_equal(e->identifier, old->identifier);
+  assert_true(sl_market_entry_is_newer(e, old));
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  assert_int_equal(sl_market_entry_status(e, now), SL_MARKET_STATUS_DEPRECATED);
+  xmlsec1_verify(doc, n);
+  /* Deprecating again replaces the reason (still one element). */
+  g_autofree char *again = sl_market_deprecate(doc, n, "gone", creds, NULL, NULL, &n, &error);
+  assert_non_null(again);
+  assert_int_equal(count(again, "deprecated>"), 2);
+  assert_non_null(strstr(again, ">gone</slterms:deprecated>"));
+}
+
+/* Signing and verifying from several threads at once. */
+static gpointer
+thread_main(gpointer creds)
+{
+  gsize len = 0;
+  g_autofree char *data = read_fixture("metadata-test-resources/valid-minimal.xml", &len);
+  for (int i = 0; i < 5; i++) {
+    gsize n = 0;
+    g_autofree char *doc = sl_market_sign(data, len, creds, NULL, NULL, &n, NULL);
+    g_autoptr(SlMarketSigner) s = doc ? sl_market_verify(doc, n, NULL) : NULL;
+    if (s == NULL)
+      return GINT_TO_POINTER(1);
+  }
+  return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+  (void)state;
+  g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
+  GThread *threads[4];
+  for (int i = 0; i < 4; i++)
+    threads[i] = g_thread_new("sign", thread_main, creds);
+  for (int i = 0; i < 4; i++)
+    assert_null(g_thread_join(threads[i]));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_endorser_inconsistency),
+      cmocka_unit_test(test_sign_partial), cmocka_unit_test(test_autogen),
+      cmocka_unit_test(test_build),        cmocka_unit_test(test_deprecate),
+      cmocka_unit_test(test_threads),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
