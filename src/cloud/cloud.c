@@ -435,11 +435,10 @@ kill_main(gpointer data)
     g_autoptr(SlVm) row = sl_store_vm_get(c->store, call->id, &error);
     if (!row) {
       sl_cloud_call_complete(call, error);
-    } else if (sl_vm_state_is_final(row->state) && !row->ip) {
-      if (row->state == SL_VM_FAILED &&
-          !sl_store_vm_set_state(c->store, row->id, SL_VM_DONE, NULL, &error))
-        sl_cloud_call_complete(call, error);
-      sl_cloud_call_complete(call, NULL);
+    } else if (sl_vm_state_is_final(row->state) && !row->ip) { /* Failed -> Done */
+      gboolean ok = row->state == SL_VM_DONE ||
+                    sl_store_vm_set_state(c->store, row->id, SL_VM_DONE, NULL, &error);
+      sl_cloud_call_complete(call, ok ? NULL : error);
     } else { /* no live presence: just clean up what may be left */
       vm = sl_cloud_vm_new(c, row->id, row->state);
       vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
