@@ -114,7 +114,7 @@ serial_log() { # the serial console log of a VM (docs/cloud.md: <data-dir>/vms/<
 # VM 1: the guide's flow.
 run stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 "$img_id"
 banner_re=$'^\n :::::::::::::::::::::::::\n :: Starting machine\\(s\\) ::\n :::::::::::::::::::::::::\n :: Starting 1 machine\n :: Machine 1 \\(vm ID: [0-9]+\\)\n\tPublic ip: [0-9.]+\n :: Done!$'
-if [ "$RC" -eq 0 ] && [[ $'\n'"$OUT" =~ $banner_re ]]; then pass "run-instance banner"
+if [ "$RC" -eq 0 ] && [[ "$OUT" =~ $banner_re ]]; then pass "run-instance banner"
 else fail "run-instance banner" "exit $RC" "stdout: $OUT" "stderr: $ERR"; fi
 vm1=$(sed -n 's/^ :: Machine 1 (vm ID: \([0-9]*\))$/\1/p' <<<"$OUT")
 ip1=$(sed -n 's/^\tPublic ip: //p' <<<"$OUT")
