@@ -371,6 +371,8 @@ run(SlCli *cli, char **args)
       json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "image", image, "cpu", (json_int_t)cpu, "ram",
                 (json_int_t)ram, "swap", (json_int_t)swap, "number", (json_int_t)number,
                 "public_key", public_key);
+  if (sl_config_instance_type(NULL, type_name) != NULL) /* a built-in name the cloud knows */
+    json_object_set_new(body, "type", json_string(type->name));
   const char *name = sl_cli_get(cli, "vm-name");
   if (name != NULL && name[0] != '\0')
     json_object_set_new(body, "name", json_string(name));
@@ -434,7 +436,8 @@ const SlCommand sl_cmd_run_instance = {
         "(27 characters of [A-Za-z0-9_-]) or a persistent disk (volume) UUID; image URLs are not "
         "supported yet. CPU, RAM and swap come from the instance type (-t, see -l) and may be "
         "overridden with --cpu, --ram, --swap; the client resolves them and sends the numbers "
-        "(POST /vms/, docs/rest-vm.md). The public key file (-k) goes into the context as "
+        "(POST /vms/, docs/rest-vm.md; a built-in type name is sent too). The public key file (-k) "
+        "goes into the context as "
         "PUBLIC_KEY; --context/--context-file add KEY=value entries. All the machines of one "
         "command are allocated together or not at all.",
     .options = options,
