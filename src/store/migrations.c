@@ -70,6 +70,14 @@ const char *const sl_store_sqlite_migrations[] = {
     "  created INTEGER NOT NULL,"
     "  state TEXT NOT NULL DEFAULT 'ready'"
     ");",
+    /* 2 -> 3: per-user quota overrides (sqlite-quotas.c); NULL = the
+     * operator's default from stratusd [quota]. */
+    "CREATE TABLE quotas ("
+    "  user TEXT PRIMARY KEY NOT NULL,"
+    "  vms INTEGER,"
+    "  cpu INTEGER,"
+    "  ram INTEGER"
+    ");",
 };
 
 const int sl_store_sqlite_migration_count = G_N_ELEMENTS(sl_store_sqlite_migrations);

@@ -60,7 +60,8 @@ GPtrArray *sqlite_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error
 gboolean sqlite_mount_delete(SlStore *store, const char *id, GError **error);
 
 /* VM and image operations (sqlite-vms.c), same contracts as store.h. */
-gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
+gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
+                          gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
                           GError **error);
 SlVm *sqlite_vm_get(SlStore *store, gint64 id, GError **error);
 GPtrArray *sqlite_vm_list(SlStore *store, const char *owner, gboolean include_final,
@@ -72,3 +73,11 @@ gboolean sqlite_image_insert(SlStore *store, const SlImage *image, GError **erro
 SlImage *sqlite_image_get(SlStore *store, const char *identifier, GError **error);
 GPtrArray *sqlite_image_list(SlStore *store, GError **error);
 gboolean sqlite_image_delete(SlStore *store, const char *identifier, GError **error);
+
+/* Usage and quotas (sqlite-quotas.c). The sq_* forms run on a connection
+ * already inside a transaction. */
+gboolean sq_vm_usage(Conn *c, const char *owner, SlVmUsage *usage, GError **error);
+gboolean sq_quota_read(Conn *c, const char *user, SlQuota *quota, GError **error);
+gboolean sqlite_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
+gboolean sqlite_quota_get(SlStore *store, const char *user, SlQuota *quota, GError **error);
+gboolean sqlite_quota_set(SlStore *store, const char *user, const SlQuota *quota, GError **error);

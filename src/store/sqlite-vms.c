@@ -121,16 +121,28 @@ insert_one(Conn *c, SlVm *v, GHashTable *used, SlStoreIpPickFunc pick, gpointer 
   return sq_step_change(c, st, NULL, "name vm", error);
 }
 
+/* The limits check of sl_store_vm_insert_checked, inside the transaction. */
+static gboolean
+check_limits(Conn *c, GPtrArray *vms, SlStoreVmCheckFunc check, gpointer data, GError **error)
+{
+  const char *owner = vms->len ? ((SlVm *)vms->pdata[0])->owner : NULL;
+  SlVmUsage mine, all;
+  SlQuota quota;
+  return sq_vm_usage(c, owner, &mine, error) && sq_vm_usage(c, NULL, &all, error) &&
+         sq_quota_read(c, owner, &quota, error) && check(&mine, &all, &quota, vms, data, error);
+}
+
 gboolean
-sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
-                 GError **error)
+sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check, gpointer check_data,
+                 SlStoreIpPickFunc pick, gpointer data, GError **error)
 {
   SqliteStore *s = SQ(store);
   Conn *c = sq_write_begin(s, error);
   if (!c)
     return FALSE;
-  g_autoptr(GHashTable) used = pick ? used_addresses(c, error) : NULL;
-  gboolean ok = !pick || used;
+  gboolean ok = !check || check_limits(c, vms, check, check_data, error);
+  g_autoptr(GHashTable) used = ok && pick ? used_addresses(c, error) : NULL;
+  ok = ok && (!pick || used);
   for (guint i = 0; ok && i < vms->len; i++)
     ok = insert_one(c, vms->pdata[i], used, pick, data, error);
   if (!ok) /* nothing was allocated: do not hand back ids or addresses */

@@ -35,8 +35,11 @@ typedef struct {
   GPtrArray *(*mount_list_for_vm)(SlStore *store, gint64 vm_id, GError **error);
   gboolean (*mount_delete)(SlStore *store, const char *id, GError **error);
 
-  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
-                        GError **error);
+  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
+                        gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error);
+  gboolean (*vm_usage)(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
+  gboolean (*quota_get)(SlStore *store, const char *user, SlQuota *quota, GError **error);
+  gboolean (*quota_set)(SlStore *store, const char *user, const SlQuota *quota, GError **error);
   SlVm *(*vm_get)(SlStore *store, gint64 id, GError **error);
   GPtrArray *(*vm_list)(SlStore *store, const char *owner, gboolean include_final, GError **error);
   gboolean (*vm_set_state)(SlStore *store, gint64 id, SlVmState state, const char *error_text,

@@ -162,7 +162,33 @@ gboolean
 sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
                    GError **error)
 {
-  return store->ops->vm_insert(store, vms, pick, data, error);
+  return store->ops->vm_insert(store, vms, NULL, NULL, pick, data, error);
+}
+
+gboolean
+sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
+                           gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
+                           GError **error)
+{
+  return store->ops->vm_insert(store, vms, check, check_data, pick, data, error);
+}
+
+gboolean
+sl_store_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error)
+{
+  return store->ops->vm_usage(store, owner, usage, error);
+}
+
+gboolean
+sl_store_quota_get(SlStore *store, const char *user, SlQuota *quota, GError **error)
+{
+  return store->ops->quota_get(store, user, quota, error);
+}
+
+gboolean
+sl_store_quota_set(SlStore *store, const char *user, const SlQuota *quota, GError **error)
+{
+  return store->ops->quota_set(store, user, quota, error);
 }
 
 SlVm *

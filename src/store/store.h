@@ -79,6 +79,32 @@ typedef char *(*SlStoreIpPickFunc)(GHashTable *used, gpointer data);
  * row, SL_ERROR_CONFLICT "no free address in the pool" when pick gives NULL. */
 gboolean sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
                             GError **error);
+/* Usage and quotas (sqlite-quotas.c). Usage counts the rows that are not
+ * Done/Failed (cpu in vCPUs, ram in MiB). A quota field < 0 is not set: the
+ * operator's default applies (stratusd [quota]). */
+typedef struct {
+  gint64 vms, cpu, ram;
+} SlVmUsage;
+typedef struct {
+  gint64 vms, cpu, ram;
+} SlQuota;
+/* Called inside the insert transaction, before any row is written: the
+ * owner's usage, everybody's usage and the owner's quota row (all fields -1
+ * without a row). FALSE + error aborts the insert. */
+typedef gboolean (*SlStoreVmCheckFunc)(const SlVmUsage *mine, const SlVmUsage *all,
+                                       const SlQuota *quota, GPtrArray *vms, gpointer data,
+                                       GError **error);
+/* sl_store_vm_insert with a limits check in the same transaction (all VMs of
+ * vms belong to one owner): concurrent requests cannot both pass a limit. */
+gboolean sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
+                                    gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
+                                    GError **error);
+/* owner NULL = every user. */
+gboolean sl_store_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
+/* No row: every field -1, TRUE. */
+gboolean sl_store_quota_get(SlStore *store, const char *user, SlQuota *quota, GError **error);
+/* Replaces the user's row (fields < 0 = not set; all unset deletes it). */
+gboolean sl_store_quota_set(SlStore *store, const char *user, const SlQuota *quota, GError **error);
 SlVm *sl_store_vm_get(SlStore *store, gint64 id, GError **error);
 /* owner NULL = all users; include_final FALSE leaves out Done and Failed. By id. */
 GPtrArray *sl_store_vm_list(SlStore *store, const char *owner, gboolean include_final,
