@@ -83,6 +83,10 @@ typedef void (*SlDomainDoneFunc)(SlDomain *dom, const GError *error, gpointer us
 typedef void (*SlDomainStatusFunc)(SlDomain *dom, const char *status, const GError *error,
                                    gpointer user_data);
 
+/* ids: NULL-terminated device ids (borrowed, valid during the call); NULL on error. */
+typedef void (*SlDomainDisksFunc)(SlDomain *dom, char **ids, const GError *error,
+                                  gpointer user_data);
+
 typedef struct {
   const char *name;
   /* Start the VM; `done` fires once it runs and is controllable (QMP ready), or with the
@@ -100,12 +104,17 @@ typedef struct {
   void (*powerdown)(SlDomain *dom, SlDomainDoneFunc done, gpointer user_data);
   /* Stop the process: QMP quit, SIGKILL after timeout_ms; done once it has exited. */
   void (*destroy)(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer user_data);
-  /* Hot-plug disk->id as virtio-blk-pci (a CD-ROM kind becomes a read-only virtio disk). */
+  /* Hot-plug disk->id as virtio-blk-pci (a CD-ROM kind becomes a read-only virtio disk).
+   * A block node "<id>-bk" left behind by an unplug nobody waited for is removed first. */
   void (*attach_disk)(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done,
                       gpointer user_data);
   /* Unplug device `id`; done after the guest released it and its node was deleted. */
   void (*detach_disk)(SlDomain *dom, const char *id, SlDomainDoneFunc done, gpointer user_data);
   void (*query_status)(SlDomain *dom, SlDomainStatusFunc done, gpointer user_data);
+  /* The ids of the virtio disk devices the VM holds now: boot-time and hot-plugged ones;
+   * a device whose unplug was requested stays listed until the guest released it. Used to
+   * reconcile mount records after a daemon restart (QEMU: qom-list /machine/peripheral). */
+  void (*list_disks)(SlDomain *dom, SlDomainDisksFunc done, gpointer user_data);
   void (*domain_free)(SlDomain *dom);
   void (*free)(SlHypervisor *hv);
 } SlHypervisorOps;
@@ -127,6 +136,9 @@ SlHypervisor *sl_hypervisor_qemu_new(const char *qemu_binary, const char *state_
                                      GError **error);
 /* Fake driver: no processes; for unit tests and control-plane benchmarks only. */
 SlHypervisor *sl_hypervisor_fake_new(void);
+/* Fake only (tests): the VM in run_dir loses disk device id without any event, as when
+ * the guest released it while no daemon listened. FALSE if there was no such device. */
+gboolean sl_hypervisor_fake_drop_device(const char *run_dir, const char *id);
 
 static inline void
 sl_hypervisor_free(SlHypervisor *hv)

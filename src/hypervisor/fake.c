@@ -3,14 +3,16 @@
  * FOR UNIT TESTS AND CONTROL-PLANE BENCHMARKS ONLY. It validates specs exactly
  * like the QEMU driver (same argv builder), then pretends: start succeeds on
  * the next main-loop iteration, powerdown produces POWERDOWN + SHUTDOWN_GUEST,
- * destroy produces SHUTDOWN_HOST + EXITED, hot-plug tracks device ids. "Running"
+ * destroy produces SHUTDOWN_HOST + EXITED, hot-plug tracks device ids (the spec's
+ * disks included; list_disks reports them). "Running"
  * VMs are remembered per process by run dir, so adopt() works after a
  * simulated daemon restart inside one test process.
  */
 #include "hypervisor/qemu.h"
 #include "util/error.h"
 
-static GHashTable *fake_vms; /* run_dir -> status string ("running", "shutdown") */
+static GHashTable *fake_vms;     /* run_dir -> status string ("running", "shutdown") */
+static GHashTable *fake_devices; /* run_dir -> set of disk device ids (survives adopt) */
 
 typedef struct {
   SlDomain pub;
@@ -18,22 +20,24 @@ typedef struct {
   gboolean freed;
   SlDomainEventFunc events;
   gpointer user;
-  GHashTable *devices;
+  GHashTable *devices; /* borrowed from fake_devices */
 } FakeDom;
 
-typedef enum { OP_DONE, OP_POWERDOWN, OP_DESTROY, OP_UNPLUG, OP_STATUS } OpKind;
+typedef enum { OP_DONE, OP_POWERDOWN, OP_DESTROY, OP_UNPLUG, OP_STATUS, OP_DISKS } OpKind;
 
 typedef struct {
   FakeDom *d;
   OpKind kind;
   SlDomainDoneFunc done;
   SlDomainStatusFunc status;
+  SlDomainDisksFunc disks;
   gpointer data;
   GError *error;
   char *device;
 } FakeOp;
 
 static const SlHypervisorOps fake_ops;
+static GHashTable *fake_devices_of(const char *run_dir);
 
 static void
 fake_unref(FakeDom *d)
@@ -42,7 +46,6 @@ fake_unref(FakeDom *d)
     return;
   g_free(d->pub.id);
   g_free(d->pub.run_dir);
-  g_hash_table_unref(d->devices);
   g_free(d);
 }
 
@@ -68,6 +71,7 @@ run_op(gpointer p)
     break;
   case OP_DESTROY:
     if (g_hash_table_remove(fake_vms, run)) {
+      g_hash_table_remove(fake_devices, run);
       emit(d, SL_DOMAIN_EVENT_SHUTDOWN_HOST, "host-qmp-quit", NULL);
       emit(d, SL_DOMAIN_EVENT_EXITED, NULL, NULL);
     }
@@ -79,6 +83,13 @@ run_op(gpointer p)
     if (!d->freed)
       op->status(&d->pub, op->error ? NULL : g_hash_table_lookup(fake_vms, run), op->error,
                  op->data);
+    break;
+  case OP_DISKS:
+    if (!d->freed) {
+      g_autofree gpointer *ids =
+          op->error ? NULL : g_hash_table_get_keys_as_array(fake_devices_of(run), NULL);
+      op->disks(&d->pub, (char **)ids, op->error, op->data);
+    }
     break;
   case OP_DONE:
     break;
@@ -114,6 +125,17 @@ not_running(FakeDom *d)
   return g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s is not running", d->pub.id);
 }
 
+static GHashTable *
+fake_devices_of(const char *run_dir)
+{
+  GHashTable *set = g_hash_table_lookup(fake_devices, run_dir);
+  if (!set) {
+    set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_insert(fake_devices, g_strdup(run_dir), set);
+  }
+  return set;
+}
+
 static FakeDom *
 fake_dom_new(const char *id, const char *run_dir, SlDomainEventFunc events, gpointer user)
 {
@@ -124,7 +146,7 @@ fake_dom_new(const char *id, const char *run_dir, SlDomainEventFunc events, gpoi
   d->refs = 1;
   d->events = events;
   d->user = user;
-  d->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  d->devices = fake_devices_of(run_dir);
   return d;
 }
 
@@ -141,7 +163,10 @@ fake_start(SlHypervisor *hv, const SlVmSpec *spec, SlDomainEventFunc events, gpo
     return NULL;
   }
   g_hash_table_insert(fake_vms, g_strdup(spec->run_dir), g_strdup("running"));
+  g_hash_table_remove(fake_devices, spec->run_dir);
   FakeDom *d = fake_dom_new(spec->id, spec->run_dir, events, user);
+  for (guint i = 0; i < spec->disks->len; i++)
+    g_hash_table_add(d->devices, g_strdup(((SlDiskSpec *)spec->disks->pdata[i])->id));
   queue_op(d, OP_DONE, done, done_data, NULL);
   return &d->pub;
 }
@@ -214,6 +239,22 @@ fake_query_status(SlDomain *dom, SlDomainStatusFunc status, gpointer data)
 }
 
 static void
+fake_list_disks(SlDomain *dom, SlDomainDisksFunc disks, gpointer data)
+{
+  FakeDom *d = (FakeDom *)dom;
+  FakeOp *op = queue_op(d, OP_DISKS, NULL, NULL, not_running(d));
+  op->disks = disks;
+  op->data = data;
+}
+
+gboolean
+sl_hypervisor_fake_drop_device(const char *run_dir, const char *id)
+{
+  GHashTable *set = fake_devices ? g_hash_table_lookup(fake_devices, run_dir) : NULL;
+  return set && g_hash_table_remove(set, id);
+}
+
+static void
 fake_domain_free(SlDomain *dom)
 {
   FakeDom *d = (FakeDom *)dom;
@@ -236,6 +277,7 @@ static const SlHypervisorOps fake_ops = {
     .attach_disk = fake_attach,
     .detach_disk = fake_detach,
     .query_status = fake_query_status,
+    .list_disks = fake_list_disks,
     .domain_free = fake_domain_free,
     .free = fake_free,
 };
@@ -245,6 +287,9 @@ sl_hypervisor_fake_new(void)
 {
   if (!fake_vms)
     fake_vms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  if (!fake_devices)
+    fake_devices =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
   SlHypervisor *hv = g_new0(SlHypervisor, 1);
   hv->ops = &fake_ops;
   return hv;

@@ -612,6 +612,9 @@ qemu_attach_disk(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done, g
     g_autofree char *serial = g_strndup(disk->serial, SL_QEMU_SERIAL_MAX);
     json_object_set_new(op->device, "serial", json_string(serial));
   }
+  /* A node left by an unplug that finished while nobody waited would make blockdev-add
+   * fail; deleting it first is harmless (refused while a device still uses it). */
+  sl_qmp_execute(d->qmp, "blockdev-del", json_pack("{s:s}", "node-name", node), NULL, NULL);
   sl_qmp_execute(d->qmp, "blockdev-add", args, plug_node_added, op);
 }
 
@@ -703,6 +706,61 @@ qemu_query_status(SlDomain *dom, SlDomainStatusFunc done, gpointer data)
   g_idle_add(status_not_ready, op);
 }
 
+typedef struct {
+  QemuDom *d;
+  SlDomainDisksFunc done;
+  gpointer data;
+} DisksOp;
+
+static void disks_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data);
+
+static gboolean
+disks_not_ready(gpointer data)
+{
+  DisksOp *op = data;
+  g_autoptr(GError) e = g_error_new(SL_ERROR, SL_ERROR_CONFLICT,
+                                    "vm %s: qemu is not running or not ready", op->d->pub.id);
+  disks_reply(NULL, NULL, e, op);
+  return G_SOURCE_REMOVE;
+}
+
+/* qom-list /machine/peripheral: every device with an id; keep the virtio disks. */
+static void
+disks_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  DisksOp *op = data;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+  size_t i;
+  json_t *child;
+  json_array_foreach(error ? NULL : reply, i, child)
+  {
+    if (g_strcmp0(json_string_value(json_object_get(child, "type")), "child<virtio-blk-pci>") == 0)
+      g_ptr_array_add(ids, g_strdup(json_string_value(json_object_get(child, "name"))));
+  }
+  g_ptr_array_add(ids, NULL);
+  if (!op->d->freed)
+    op->done(&op->d->pub, error ? NULL : (char **)ids->pdata, error, op->data);
+  dom_unref(op->d);
+  g_free(op);
+}
+
+static void
+qemu_list_disks(SlDomain *dom, SlDomainDisksFunc done, gpointer data)
+{
+  QemuDom *d = (QemuDom *)dom;
+  DisksOp *op = g_new0(DisksOp, 1);
+  op->d = dom_ref(d);
+  op->done = done;
+  op->data = data;
+  if (d->qmp && sl_qmp_is_ready(d->qmp)) {
+    sl_qmp_execute(d->qmp, "qom-list", json_pack("{s:s}", "path", "/machine/peripheral"),
+                   disks_reply, op);
+    return;
+  }
+  g_idle_add(disks_not_ready, op);
+}
+
 static void
 qemu_domain_free(SlDomain *dom)
 {
@@ -715,32 +773,6 @@ qemu_domain_free(SlDomain *dom)
   d->pidfd = -1;
   g_clear_pointer(&d->qmp, sl_qmp_free);
   dom_unref(d);
-}
-
-gboolean
-sl_qemu_translate_event(const char *name, json_t *data, SlDomainEvent *out)
-{
-  memset(out, 0, sizeof *out);
-  if (g_strcmp0(name, "SHUTDOWN") == 0) {
-    gboolean guest = json_is_true(json_object_get(data, "guest"));
-    out->kind = guest ? SL_DOMAIN_EVENT_SHUTDOWN_GUEST : SL_DOMAIN_EVENT_SHUTDOWN_HOST;
-    out->reason = json_string_value(json_object_get(data, "reason"));
-  } else if (g_strcmp0(name, "POWERDOWN") == 0) {
-    out->kind = SL_DOMAIN_EVENT_POWERDOWN;
-  } else if (g_strcmp0(name, "STOP") == 0) {
-    out->kind = SL_DOMAIN_EVENT_STOP;
-  } else if (g_strcmp0(name, "RESUME") == 0) {
-    out->kind = SL_DOMAIN_EVENT_RESUME;
-  } else if (g_strcmp0(name, "DEVICE_DELETED") == 0) {
-    /* virtio devices send two: first {"path": ".../virtio-backend"}, then one with "device" */
-    out->device = json_string_value(json_object_get(data, "device"));
-    if (!out->device)
-      return FALSE;
-    out->kind = SL_DOMAIN_EVENT_DEVICE_DELETED;
-  } else {
-    return FALSE;
-  }
-  return TRUE;
 }
 
 static void
@@ -760,6 +792,7 @@ static const SlHypervisorOps qemu_ops = {
     .attach_disk = qemu_attach_disk,
     .detach_disk = qemu_detach_disk,
     .query_status = qemu_query_status,
+    .list_disks = qemu_list_disks,
     .domain_free = qemu_domain_free,
     .free = qemu_hv_free,
 };

@@ -357,6 +357,26 @@ fake_status(SlDomain *dom, const char *status, const GError *error, gpointer use
     g_main_loop_quit(r->loop);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+  return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+fake_disks(SlDomain *dom, char **ids, const GError *error, gpointer user)
+{
+  (void)dom;
+  FakeRun *r = user;
+  g_autofree char **sorted = ids ? g_memdup2(ids, sizeof(char *) * (g_strv_length(ids) + 1)) : NULL;
+  if (sorted)
+    qsort(sorted, g_strv_length(sorted), sizeof(char *), cmp_str);
+  g_autofree char *list = sorted ? g_strjoinv(",", sorted) : g_strdup("-");
+  g_string_append_printf(r->trace, "disks(%s,%d) ", list, error ? error->code : 0);
+  if (--r->pending == 0)
+    g_main_loop_quit(r->loop);
+}
+
 static void
 run(FakeRun *r, int n)
 {
@@ -381,10 +401,18 @@ test_fake_driver(void **state)
   run(&r, 2);
   hv->ops->detach_disk(d, "pdisk1", fake_done, &r);
   run(&r, 1);
-  /* simulated daemon restart: drop the handle, adopt by run dir */
+  hv->ops->attach_disk(d, &disk, fake_done, &r);
+  run(&r, 1);
+  /* simulated daemon restart: drop the handle, adopt by run dir; the devices survive */
   sl_domain_free(d);
   d = hv->ops->adopt(hv, "7", s->run_dir, fake_event, &r, fake_done, &r, &error);
   assert_non_null(d);
+  run(&r, 1);
+  hv->ops->list_disks(d, fake_disks, &r);
+  run(&r, 1);
+  assert_true(sl_hypervisor_fake_drop_device(s->run_dir, "pdisk1"));
+  assert_false(sl_hypervisor_fake_drop_device(s->run_dir, "pdisk1"));
+  hv->ops->list_disks(d, fake_disks, &r);
   run(&r, 1);
   hv->ops->powerdown(d, fake_done, &r);
   run(&r, 1);
@@ -393,7 +421,8 @@ test_fake_driver(void **state)
   hv->ops->destroy(d, 1000, fake_done, &r);
   run(&r, 1);
   assert_string_equal(r.trace->str, "done(0) done(0) done(409) DEVICE_DELETED:pdisk1 done(0) "
-                                    "done(0) POWERDOWN SHUTDOWN_GUEST done(0) "
+                                    "done(0) done(0) disks(pdisk1,0) disks(,0) "
+                                    "POWERDOWN SHUTDOWN_GUEST done(0) "
                                     "status(shutdown,0) SHUTDOWN_HOST EXITED done(0) ");
   sl_domain_free(d);
   assert_null(hv->ops->adopt(hv, "7", s->run_dir, fake_event, &r, fake_done, &r, &error));
@@ -442,6 +471,14 @@ fq_handle(FakeQemu *f, const char *line)
     g_autofree char *r = g_strdup_printf(
         "{\"return\": {\"status\": \"shutdown\", \"running\": false}, \"id\": %" JSON_INTEGER_FORMAT
         "}",
+        id);
+    fq_send(f, r);
+  } else if (g_str_equal(cmd, "qom-list")) {
+    g_autofree char *r = g_strdup_printf(
+        "{\"return\": [{\"name\": \"type\", \"type\": \"string\"}, {\"name\": \"root\", "
+        "\"type\": \"child<virtio-blk-pci>\"}, {\"name\": \"net0\", \"type\": "
+        "\"child<virtio-net-pci>\"}, {\"name\": \"pd-1\", \"type\": "
+        "\"child<virtio-blk-pci>\"}], \"id\": %" JSON_INTEGER_FORMAT "}",
         id);
     fq_send(f, r);
   } else if (g_str_equal(cmd, "system_powerdown")) {
@@ -549,6 +586,11 @@ test_qemu_driver_scripted(void **state)
   SlDomain *d = hv->ops->adopt(hv, "9", run_dir, fake_event, &r, fake_done, &r, &error);
   assert_non_null(d);
   run(&r, 1);
+  SlDiskSpec disk = {.id = "pd-1", .path = "/v.img", .format = "raw", .serial = UUID1};
+  hv->ops->attach_disk(d, &disk, fake_done, &r);
+  run(&r, 1);
+  hv->ops->list_disks(d, fake_disks, &r);
+  run(&r, 1);
   hv->ops->detach_disk(d, "pdisk1", fake_done, &r);
   run(&r, 1);
   hv->ops->powerdown(d, fake_done, &r);
@@ -557,9 +599,11 @@ test_qemu_driver_scripted(void **state)
   run(&r, 1);
   hv->ops->destroy(d, 5000, fake_done, &r);
   run(&r, 1);
-  assert_string_equal(f.commands->str, "qmp_capabilities device_del blockdev-del system_powerdown "
-                                       "query-status quit ");
-  assert_string_equal(r.trace->str, "done(0) DEVICE_DELETED:pdisk1 done(0) done(0) POWERDOWN "
+  assert_string_equal(f.commands->str,
+                      "qmp_capabilities blockdev-del blockdev-add device_add qom-list device_del "
+                      "blockdev-del system_powerdown query-status quit ");
+  assert_string_equal(r.trace->str, "done(0) done(0) disks(pd-1,root,0) DEVICE_DELETED:pdisk1 "
+                                    "done(0) done(0) POWERDOWN "
                                     "SHUTDOWN_GUEST status(shutdown,0) SHUTDOWN_HOST EXITED "
                                     "done(0) ");
   sl_domain_free(d);
