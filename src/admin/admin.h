@@ -9,8 +9,9 @@
 #include <glib.h>
 
 typedef struct {
-  const char *data_dir; /* --data-dir, already created */
-  const char *hash;     /* --hash STORED, or NULL */
+  const char *data_dir;                          /* --data-dir, already created */
+  const char *hash;                              /* --hash STORED, or NULL */
+  const char *quota_cpu, *quota_ram, *quota_vms; /* --cpu/--ram/--vms, or NULL */
 } AdminContext;
 
 typedef struct {
@@ -29,6 +30,7 @@ typedef struct {
 
 extern const AdminGroup admin_user_group;
 extern const AdminGroup admin_image_group;
+extern const AdminGroup admin_quota_group;
 
 /* Sets a usage error (exit 2). */
 #define admin_usage_error(error, ...)                                                              \

@@ -20,6 +20,7 @@
 static const AdminGroup *const groups[] = {
     &admin_user_group,
     &admin_image_group,
+    &admin_quota_group,
 };
 
 static char *
@@ -75,12 +76,16 @@ main(int argc, char **argv)
   g_autofree char *data_dir = NULL;
   g_autofree char *hash = NULL;
   gboolean version = FALSE;
+  g_autofree char *q_cpu = NULL, *q_ram = NULL, *q_vms = NULL;
   GOptionEntry entries[] = {
       {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Data directory of the cloud", "DIR"},
       {"hash", 0, 0, G_OPTION_ARG_STRING, &hash,
        "Stored password hash (crypt(3) form, e.g. from stratus-hash-password) instead of "
        "reading a password",
        "STORED"},
+      {"cpu", 0, 0, G_OPTION_ARG_STRING, &q_cpu, "quota set: vCPUs (or 'default')", "N"},
+      {"ram", 0, 0, G_OPTION_ARG_STRING, &q_ram, "quota set: RAM in MiB (or 'default')", "MIB"},
+      {"vms", 0, 0, G_OPTION_ARG_STRING, &q_vms, "quota set: number of VMs (or 'default')", "N"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
       G_OPTION_ENTRY_NULL,
   };
@@ -124,7 +129,11 @@ main(int argc, char **argv)
     g_printerr("  [ERROR] cannot create data directory %s: %s\n", data_dir, g_strerror(e));
     return 1;
   }
-  AdminContext ctx = {.data_dir = data_dir, .hash = hash};
+  AdminContext ctx = {.data_dir = data_dir,
+                      .hash = hash,
+                      .quota_cpu = q_cpu,
+                      .quota_ram = q_ram,
+                      .quota_vms = q_vms};
   if (!cmd->run(&ctx, rest + 2, &error))
     return fail(error);
   return 0;

@@ -31,6 +31,13 @@ struct SlCloud {
   guint cpu_timer;
   GMutex cpu_lock;
   GHashTable *cpu; /* gint64* id -> percent (GINT_TO_POINTER); under cpu_lock */
+  /* limits.c; read-only after construction */
+  SlQuota quota; /* operator defaults, -1 = unlimited */
+  guint host_cores;
+  gint64 host_ram; /* MiB, 0 = unknown */
+  double cpu_overcommit, ram_overcommit;
+  gint64 cap_cpu, cap_ram; /* capacity in vCPUs and MiB, -1 = unlimited */
+  guint prolog_delay_ms;   /* test hook ($SL_TEST_PROLOG_DELAY_MS) */
 };
 
 typedef struct {
@@ -67,6 +74,11 @@ void sl_cloud_vm_adopt(Vm *vm, gboolean query);
 /* Restart the shutdown timer for `seconds`. */
 void sl_cloud_vm_arm_timeout(Vm *vm, guint seconds);
 void sl_cloud_rm_tree(const char *path);
+
+/* limits.c */
+void sl_cloud_limits_init(SlCloud *c, const SlCloudConfig *cfg);
+gboolean sl_cloud_limits_check(const SlVmUsage *mine, const SlVmUsage *all, const SlQuota *quota,
+                               GPtrArray *vms, gpointer data, GError **error);
 
 /* cloud.c */
 void sl_cloud_call_complete(Call *call, const GError *error);

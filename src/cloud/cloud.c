@@ -216,6 +216,8 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   g_mutex_init(&c->cpu_lock);
   c->cpu = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
+  c->prolog_delay_ms = cfg->prolog_delay_ms;
+  sl_cloud_limits_init(c, cfg);
   return c;
 }
 
@@ -358,7 +360,8 @@ sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **
     v->spec = g_strdup(spec_text);
     g_ptr_array_add(vms, v);
   }
-  if (!sl_store_vm_insert(c->store, vms, sl_ip_pool_pick, c->pool, error))
+  if (!sl_store_vm_insert_checked(c->store, vms, sl_cloud_limits_check, c, sl_ip_pool_pick, c->pool,
+                                  error))
     return NULL;
   for (guint i = 0; i < vms->len; i++) {
     SlVm *v = vms->pdata[i];
@@ -425,15 +428,19 @@ kill_main(gpointer data)
   Call *call = data;
   SlCloud *c = call->cloud;
   Vm *vm = g_hash_table_lookup(c->vms, &call->id);
-  if (vm && vm->cleaned) {
-    sl_cloud_call_complete(call, NULL);
-  } else if (vm) {
+  if (vm && vm->cleaned) /* finished, about to leave the table: the row says the rest */
+    vm = NULL;
+  if (vm) {
     vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
     sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
   } else {
     g_autoptr(GError) error = NULL;
     g_autoptr(SlVm) row = sl_store_vm_get(c->store, call->id, &error);
     if (!row) {
+      sl_cloud_call_complete(call, error);
+    } else if (row->state == SL_VM_DONE && !row->ip) {
+      g_set_error(&error, SL_ERROR, SL_ERROR_CONFLICT, "VM %" G_GINT64_FORMAT " is already Done",
+                  row->id);
       sl_cloud_call_complete(call, error);
     } else if (sl_vm_state_is_final(row->state) && !row->ip) { /* Failed -> Done */
       gboolean ok = row->state == SL_VM_DONE ||

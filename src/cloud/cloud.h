@@ -38,6 +38,15 @@ typedef struct {
   guint cpu_sample_s;       /* CPU% sampling period; 0 = 5 */
   const char *qemu_img;     /* NULL = "qemu-img" */
   const char *mkswap;       /* NULL = "mkswap" (PATH, then /sbin) */
+  /* Limits (limits.c): the operator's default quota per user, NULL =
+   * built-in (vms 20, cpu 20 vCPUs, ram 20480 MiB), a field < 0 = unlimited;
+   * capacity = host cores x cpu_overcommit (0 = 8) vCPUs and MemTotal x
+   * ram_overcommit (0 = 1.0) MiB; host_cpus/host_ram_mib 0 = this machine's. */
+  const SlQuota *quota;
+  double cpu_overcommit, ram_overcommit;
+  guint host_cpus;
+  guint64 host_ram_mib;
+  guint prolog_delay_ms; /* test hook: pause after the overlay; 0 = none */
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor
@@ -54,6 +63,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloud, sl_cloud_free)
  * context before serving. Synchronous DB work; adoption and clean-up
  * continue in the main loop. */
 gboolean sl_cloud_recover(SlCloud *cloud, GError **error);
+
+/* Errors of sl_cloud_vm_create for limits: SL_ERROR_FORBIDDEN "quota exceeded:
+ * <what> (<used> + <asked> > <limit>)", SL_ERROR_CONFLICT "not enough
+ * capacity on this cloud: ..." (also for one VM bigger than the host). */
 
 /* A POST /vms/ request. cpu/ram/swap < 0 = not given (type m1.small). */
 typedef struct {
@@ -106,13 +119,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlIpPool, sl_ip_pool_free)
  *   hypervisor = qemu | fake   (fake: tests and benchmarks only)
  *   network = 127.100.0.0/16   ports = 22,80,443   outbound = false
  *   shutdown_timeout = 60      (seconds)
- * path NULL = all defaults. Unknown values fail with SL_ERROR_INVALID. */
+ *   cpu_overcommit = 8         ram_overcommit = 1.0
+ * and [quota] vms = 20, cpu = 20, ram = 20480 (MiB; or "unlimited").
+ * path NULL = all defaults. Unknown values fail with SL_ERROR_INVALID.
+ * $SL_TEST_PROLOG_DELAY_MS (test hook) fills prolog_delay_ms. */
 typedef struct {
   char *hypervisor;
   char *network;
   GArray *ports; /* guint16 */
   gboolean outbound;
   guint shutdown_timeout_s;
+  double cpu_overcommit, ram_overcommit;
+  SlQuota quota; /* -1 = unlimited */
+  guint prolog_delay_ms;
 } SlCloudSettings;
 gboolean sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error);
 void sl_cloud_settings_clear(SlCloudSettings *s);

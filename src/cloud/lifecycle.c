@@ -583,6 +583,30 @@ boot(Vm *vm)
     prolog_fail(vm, "%s", error->message);
 }
 
+/* Test hook ($SL_TEST_PROLOG_DELAY_MS): holds the VM in Prolog after the
+ * overlay so that tests can interrupt Prolog. busy makes a kill wait. */
+static gboolean
+prolog_resume(gpointer data)
+{
+  Vm *vm = data;
+  vm->busy = FALSE;
+  if (still_wanted(vm))
+    make_swap(vm);
+  sl_cloud_vm_unref(vm);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prolog_pause(Vm *vm)
+{
+  if (!vm->cloud->prolog_delay_ms) {
+    make_swap(vm);
+    return;
+  }
+  vm->busy = TRUE;
+  g_timeout_add(vm->cloud->prolog_delay_ms, prolog_resume, vm_ref(vm));
+}
+
 void
 sl_cloud_vm_start(SlCloud *c, gint64 id)
 {
@@ -620,5 +644,5 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
   const char *argv[] = {
       c->qemu_img, "create", "-q", "-f", "qcow2", "-b", image, "-F", kind && *kind ? kind : "raw",
       overlay,     NULL};
-  run_step(vm, "qemu-img create", argv, make_swap);
+  run_step(vm, "qemu-img create", argv, prolog_pause);
 }

@@ -41,9 +41,49 @@ missing(const GError *e)
          g_error_matches(e, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND);
 }
 
+/* [cloud] *_overcommit: a factor in (0, 1000]; absent keeps *out. */
+static gboolean
+load_factor(GKeyFile *kf, const char *path, const char *key, double *out, GError **error)
+{
+  g_autoptr(GError) e = NULL;
+  double v = g_key_file_get_double(kf, "cloud", key, &e);
+  if (e && missing(e))
+    return TRUE;
+  if (e || !(v > 0 && v <= 1000))
+    return bad(error, path, key, "want a factor such as 8 or 1.5 (> 0)");
+  *out = v;
+  return TRUE;
+}
+
+/* [quota] KEY: a non-negative integer or "unlimited" (-1); absent keeps *out. */
+static gboolean
+load_quota(GKeyFile *kf, const char *path, const char *key, gint64 *out, GError **error)
+{
+  g_autofree char *v = g_key_file_get_string(kf, "quota", key, NULL);
+  if (!v)
+    return TRUE;
+  g_strstrip(v);
+  char *end = NULL;
+  gint64 n = g_ascii_strtoll(v, &end, 10);
+  if (g_strcmp0(v, "unlimited") == 0)
+    n = -1;
+  else if (!*v || !end || *end || n < 0 || n > G_MAXINT) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "%s: [quota] %s: want a number >= 0 or unlimited", path, key);
+    return FALSE;
+  }
+  *out = n;
+  return TRUE;
+}
+
 gboolean
 sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error)
 {
+  s->cpu_overcommit = 8.0;
+  s->ram_overcommit = 1.0;
+  s->quota = (SlQuota){.vms = 20, .cpu = 20, .ram = 20480};
+  const char *delay = g_getenv("SL_TEST_PROLOG_DELAY_MS");
+  s->prolog_delay_ms = delay ? (guint)CLAMP(g_ascii_strtoll(delay, NULL, 10), 0, 3600000) : 0;
   s->hypervisor = g_strdup("qemu");
   s->network = g_strdup("127.100.0.0/16");
   s->ports = sl_cloud_parse_ports("22,80,443", NULL);
@@ -95,7 +135,11 @@ sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error)
     s->shutdown_timeout_s = (guint)t;
   else if (!missing(e))
     return bad(error, path, "shutdown_timeout", "want a number of seconds");
-  return TRUE;
+  return load_factor(kf, path, "cpu_overcommit", &s->cpu_overcommit, error) &&
+         load_factor(kf, path, "ram_overcommit", &s->ram_overcommit, error) &&
+         load_quota(kf, path, "vms", &s->quota.vms, error) &&
+         load_quota(kf, path, "cpu", &s->quota.cpu, error) &&
+         load_quota(kf, path, "ram", &s->quota.ram, error);
 }
 
 void

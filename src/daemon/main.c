@@ -141,6 +141,10 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlCloudSettin
       .n_ports = cs->ports->len,
       .outbound = cs->outbound,
       .shutdown_timeout_s = cs->shutdown_timeout_s,
+      .quota = &cs->quota,
+      .cpu_overcommit = cs->cpu_overcommit,
+      .ram_overcommit = cs->ram_overcommit,
+      .prolog_delay_ms = cs->prolog_delay_ms,
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
   return *cloud && sl_cloud_recover(*cloud, error);
