@@ -231,6 +231,13 @@ sqlite_mount_insert(SlStore *store, const SlMount *mount, GError **error)
   Conn *c = sq_write_begin(s, error);
   if (!c)
     return FALSE;
+  gboolean ok = sq_mount_insert(c, mount, error);
+  return sq_write_end(s, c, ok, error);
+}
+
+gboolean
+sq_mount_insert(Conn *c, const SlMount *mount, GError **error)
+{
   GError *err = NULL;
   gboolean ok = FALSE;
   sqlite3_stmt *st =
@@ -262,7 +269,7 @@ sqlite_mount_insert(SlStore *store, const SlMount *mount, GError **error)
   }
   if (err)
     g_propagate_error(error, err);
-  return sq_write_end(s, c, ok, error);
+  return ok;
 }
 
 SlMount *

@@ -60,9 +60,11 @@ GPtrArray *sqlite_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error
 gboolean sqlite_mount_delete(SlStore *store, const char *id, GError **error);
 
 /* VM and image operations (sqlite-vms.c), same contracts as store.h. */
-gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
-                          gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
-                          GError **error);
+gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                          SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
+                          gpointer data, GError **error);
+/* One mount row on an open write transaction (sqlite-disks.c). */
+gboolean sq_mount_insert(Conn *c, const SlMount *mount, GError **error);
 SlVm *sqlite_vm_get(SlStore *store, gint64 id, GError **error);
 GPtrArray *sqlite_vm_list(SlStore *store, const char *owner, gboolean include_final,
                           GError **error);

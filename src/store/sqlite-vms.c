@@ -132,9 +132,32 @@ check_limits(Conn *c, GPtrArray *vms, SlStoreVmCheckFunc check, gpointer data, G
          sq_quota_read(c, owner, &quota, error) && check(&mine, &all, &quota, vms, data, error);
 }
 
+/* The boot-time mounts of VM id (sl_store_vm_insert_mounts). */
+static gboolean
+insert_mounts(Conn *c, gint64 id, GPtrArray *mounts, gboolean write_back, GError **error)
+{
+  for (guint i = 0; i < mounts->len; i++) {
+    SlMount *t = mounts->pdata[i];
+    g_autoptr(SlMount) m = sl_mount_copy(t);
+    g_free(m->id);
+    m->id = g_strdup_printf("%s_%" G_GINT64_FORMAT, t->disk_uuid, id);
+    m->vm_id = id;
+    m->created = g_get_real_time() / G_USEC_PER_SEC;
+    if (!sq_mount_insert(c, m, error))
+      return FALSE;
+    if (write_back) {
+      g_free(t->id);
+      t->id = g_strdup(m->id);
+      t->vm_id = id;
+      t->created = m->created;
+    }
+  }
+  return TRUE;
+}
+
 gboolean
-sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check, gpointer check_data,
-                 SlStoreIpPickFunc pick, gpointer data, GError **error)
+sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
+                 gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error)
 {
   SqliteStore *s = SQ(store);
   Conn *c = sq_write_begin(s, error);
@@ -145,6 +168,8 @@ sqlite_vm_insert(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check, gpoin
   ok = ok && (!pick || used);
   for (guint i = 0; ok && i < vms->len; i++)
     ok = insert_one(c, vms->pdata[i], used, pick, data, error);
+  for (guint i = 0; ok && mounts && i < vms->len; i++)
+    ok = insert_mounts(c, ((SlVm *)vms->pdata[i])->id, mounts, vms->len == 1, error);
   if (!ok) /* nothing was allocated: do not hand back ids or addresses */
     for (guint i = 0; i < vms->len; i++) {
       SlVm *v = vms->pdata[i];

@@ -35,7 +35,7 @@ typedef struct {
   GPtrArray *(*mount_list_for_vm)(SlStore *store, gint64 vm_id, GError **error);
   gboolean (*mount_delete)(SlStore *store, const char *id, GError **error);
 
-  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
+  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
                         gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error);
   gboolean (*vm_usage)(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
   gboolean (*quota_get)(SlStore *store, const char *user, SlQuota *quota, GError **error);

@@ -162,7 +162,7 @@ gboolean
 sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
                    GError **error)
 {
-  return store->ops->vm_insert(store, vms, NULL, NULL, pick, data, error);
+  return store->ops->vm_insert(store, vms, NULL, NULL, NULL, pick, data, error);
 }
 
 gboolean
@@ -170,7 +170,16 @@ sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc ch
                            gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
                            GError **error)
 {
-  return store->ops->vm_insert(store, vms, check, check_data, pick, data, error);
+  return store->ops->vm_insert(store, vms, NULL, check, check_data, pick, data, error);
+}
+
+gboolean
+sl_store_vm_insert_mounts(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                          SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
+                          gpointer data, GError **error)
+{
+  gboolean ok = store->ops->vm_insert(store, vms, mounts, check, check_data, pick, data, error);
+  return mounts && mounts->len ? changed(store, ok) : ok;
 }
 
 gboolean

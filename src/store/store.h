@@ -99,6 +99,13 @@ typedef gboolean (*SlStoreVmCheckFunc)(const SlVmUsage *mine, const SlVmUsage *a
 gboolean sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc check,
                                     gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
                                     GError **error);
+/* sl_store_vm_insert_checked that also writes, in the same transaction, one
+ * mount row per VM and per SlMount* template of mounts (disk_uuid, node,
+ * target are read; id "<disk>_<vm>", vm_id and created are filled in and
+ * written back when there is one VM). The caller checks the mount rules. */
+gboolean sl_store_vm_insert_mounts(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                                   SlStoreVmCheckFunc check, gpointer check_data,
+                                   SlStoreIpPickFunc pick, gpointer data, GError **error);
 /* owner NULL = every user. */
 gboolean sl_store_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
 /* No row: every field -1, TRUE. */
