@@ -335,12 +335,15 @@ run(SlCli *cli, char **args)
   gint64 swap = sl_cli_given(cli, "swap") ? sl_cli_int(cli, "swap") : type->swap;
   gint64 number = sl_cli_int(cli, "number");
   gint64 volatile_disk = sl_cli_int(cli, "volatile-disk");
-  if (cpu < 1 || ram < 1 || swap < 0)
-    return usage(cli, "--cpu and --ram must be at least 1, --swap at least 0");
-  if (number < 1)
-    return usage(cli, "--number must be at least 1");
-  if (volatile_disk < 0)
-    return usage(cli, "--volatile-disk must be at least 0");
+  /* bad values: "  [ERROR] ..." and exit 1, like the other refused requests */
+  const char *bad = cpu < 1             ? "--cpu must be at least 1"
+                    : ram < 1           ? "--ram must be at least 1 (MiB)"
+                    : swap < 0          ? "--swap must be at least 0 (MiB)"
+                    : number < 1        ? "--number must be at least 1"
+                    : volatile_disk < 0 ? "--volatile-disk must be at least 0 (GiB)"
+                                        : NULL;
+  if (bad)
+    return fail("%s", bad);
 
   g_autofree char *key_file = sl_expand_home(sl_cli_get(cli, "key"));
   if (key_file == NULL || !g_file_test(key_file, G_FILE_TEST_IS_REGULAR))
