@@ -78,12 +78,14 @@ free_port() {
   done
 }
 
-# start_daemon [DIR]: starts stratusd; sets SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
+# start_daemon [DIR]: starts stratusd (with --config $SL_CONFIG if set); sets
+# SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
 start_daemon() {
   SL_DIR=${1:-$T_TMP/data}
   SL_PORT=${SL_PORT:-$(free_port)}
   SL_LOG=$T_TMP/stratusd.log
-  stratusd --data-dir "$SL_DIR" --listen "127.0.0.1:$SL_PORT" >>"$SL_LOG" 2>&1 &
+  stratusd ${SL_CONFIG:+--config "$SL_CONFIG"} --data-dir "$SL_DIR" \
+    --listen "127.0.0.1:$SL_PORT" >>"$SL_LOG" 2>&1 &
   SL_PID=$!
   T_PIDS+=("$SL_PID")
   SL_CA=$SL_DIR/tls/ca.crt
