@@ -462,6 +462,15 @@ sl_pdisk_mount(SlPdisk *pdisk, const char *user, const char *uuid, const char *n
   return m;
 }
 
+gboolean
+sl_pdisk_run_locked(SlPdisk *pdisk, SlPdiskLockedFunc fn, gpointer data, GError **error)
+{
+  g_mutex_lock(&pdisk->lock);
+  gboolean ok = fn(data, error);
+  g_mutex_unlock(&pdisk->lock);
+  return ok;
+}
+
 /* The mount mount_id of a disk visible to user; 404 "not attached" otherwise. */
 static SlMount *
 find_mount(SlPdisk *pdisk, const char *uuid, const char *mount_id, GError **error)

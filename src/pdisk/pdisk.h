@@ -61,6 +61,13 @@ SlMount *sl_pdisk_mount_get(SlPdisk *pdisk, const char *user, const char *uuid,
 SlMount *sl_pdisk_unmount(SlPdisk *pdisk, const char *user, const char *uuid, const char *mount_id,
                           GError **error);
 
+/* Runs fn(data, error) under the lock that serialises every mount check and
+ * write of this service (mount, unmount, delete), so a caller can check the
+ * mount rules and write mount rows itself without a race (the cloud writes a
+ * VM's boot-time mounts in the transaction that allocates the VM). */
+typedef gboolean (*SlPdiskLockedFunc)(gpointer data, GError **error);
+gboolean sl_pdisk_run_locked(SlPdisk *pdisk, SlPdiskLockedFunc fn, gpointer data, GError **error);
+
 /* Local path of the volume's bytes (for the hypervisor). */
 char *sl_pdisk_volume_path(SlPdisk *pdisk, const char *uuid);
 
