@@ -1,6 +1,7 @@
 /* cmd-run-instance.c - stratus-run-instance: POST /vms/ (docs/rest-vm.md). */
 #include <string.h>
 
+#include "context-args.h"
 #include "vm.h"
 
 #define NOT_YET " (not supported yet: ignored with a warning)"
@@ -61,8 +62,8 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "PAIRS",
-     .help = "CloudInit contextualization: mimetype,file pairs separated by '#' (passed to the "
-             "service as cloud_init; refused while the service does not support it)"},
+     .help = "CloudInit contextualization: mimetype,file pairs separated by '#' (pseudo types "
+             "ssh and none; docs/context.md)"},
     {.name = "vnc-port",
      .short_name = 0,
      .type = SL_OPT_INT,
@@ -231,26 +232,6 @@ read_public_key(const char *path)
   return g_string_free(key, FALSE);
 }
 
-/* KEY=value entries (of --context, split on '#', or of --context-file). */
-static gboolean
-add_context(json_t *context, char **entries, GError **error)
-{
-  for (int i = 0; entries[i]; i++) {
-    g_autofree char *e = g_strstrip(g_strdup(entries[i]));
-    if (e[0] == '\0')
-      continue;
-    char *eq = strchr(e, '=');
-    if (eq == NULL || eq == e) {
-      g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
-                  "Invalid context entry '%s' (KEY=value expected)", e);
-      return FALSE;
-    }
-    *eq = '\0';
-    json_object_set_new(context, g_strchomp(e), json_string(eq + 1));
-  }
-  return TRUE;
-}
-
 static json_t *
 string_array(const char *const *list)
 {
@@ -352,23 +333,11 @@ run(SlCli *cli, char **args)
   if (public_key == NULL)
     return fail("Cannot read the public key file `%s`", key_file);
 
-  g_autoptr(json_t) context = json_object();
-  const char *context_file = sl_cli_get(cli, "context-file");
-  if (context_file != NULL && context_file[0] != '\0') {
-    g_autofree char *path = sl_expand_home(context_file);
-    g_autofree char *data = NULL;
-    if (!g_file_get_contents(path, &data, NULL, NULL))
-      return fail("Extra context file does not exist: %s", path);
-    g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
-    if (!add_context(context, lines, &error))
-      return sl_out_fail(error);
-  }
-  const char *context_pairs = sl_cli_get(cli, "context");
-  if (context_pairs != NULL) {
-    g_auto(GStrv) pairs = g_strsplit(context_pairs, "#", -1);
-    if (!add_context(context, pairs, &error))
-      return sl_out_fail(error);
-  }
+  g_autoptr(json_t) context =
+      sl_cli_context_object(sl_cli_get(cli, "context-file"), sl_cli_get(cli, "context"),
+                            sl_cli_get(cli, "cloud-init"), &error);
+  if (context == NULL)
+    return sl_out_fail(error);
 
   g_autoptr(json_t) body =
       json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "image", image, "cpu", (json_int_t)cpu, "ram",
@@ -388,9 +357,6 @@ run(SlCli *cli, char **args)
     json_object_set_new(body, "readonly_disks", string_array(sl_cli_list(cli, "readonly-disk")));
   if (json_object_size(context) > 0)
     json_object_set(body, "context", context);
-  const char *cloud_init = sl_cli_get(cli, "cloud-init");
-  if (cloud_init != NULL && cloud_init[0] != '\0')
-    json_object_set_new(body, "cloud_init", json_string(cloud_init));
   if (sl_cli_flag(cli, "save")) {
     json_t *save = json_object();
     for (size_t i = 0; i < G_N_ELEMENTS(save_options); i++)
@@ -441,7 +407,8 @@ const SlCommand sl_cmd_run_instance = {
         "overridden with --cpu, --ram, --swap; the client resolves them and sends the numbers "
         "(POST /vms/, docs/rest-vm.md; a built-in type name is sent too). The public key file (-k) "
         "goes into the context as "
-        "PUBLIC_KEY; --context/--context-file add KEY=value entries. All the machines of one "
+        "PUBLIC_KEY; --context/--context-file add KEY=value entries and --cloud-init the CloudInit "
+        "keys (docs/context.md). All the machines of one "
         "command are allocated together or not at all.",
     .options = options,
     .implemented = TRUE,
@@ -479,9 +446,10 @@ const SlCommand sl_cmd_run_instance = {
         "- `  [ERROR] Unknown instance type: <t>`\n"
         "- `  [ERROR] Public key file `<f>` does not exist (see -k/--key)` (default "
         "`STRATUSLAB_KEY`, `user_public_key_file`, else `~/.ssh/id_rsa.pub`)\n"
-        "- `  [ERROR] Extra context file does not exist: <f>`, `  [ERROR] Invalid context entry "
-        "'<x>' (KEY=value expected)`\n"
+        "- `  [ERROR] Extra context file does not exist: <f>`, `  [ERROR] Syntax error in line "
+        "`<x>``, `  [ERROR] invalid context key `<k>`: ...`, and the --cloud-init errors of "
+        "`stratus-prepare-context`\n"
         "- `  [WARNING] --<option> is not supported yet; ignored` for the options marked so\n\n"
         "Then the service's refusals: `  [ERROR] Service error: <message>` (unknown image, no "
-        "room, `cloud_init` not supported, ...), exit 1.",
+        "room, ...), exit 1.",
 };

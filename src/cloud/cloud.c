@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context/cloudinit.h"
 #include "context/context.h"
 #include "util/error.h"
 
@@ -308,6 +309,12 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
       return FALSE;
     }
     json_object_set(ctx, key, v);
+  }
+  g_autoptr(SlContext) check = sl_context_new(); /* bad CloudInit data: 400, not a Failed VM */
+  json_object_foreach(ctx, k, v) sl_context_set(check, k, json_string_value(v), NULL);
+  if (!sl_cloudinit_check(check, error)) {
+    json_decref(ctx);
+    return FALSE;
   }
   *image = sl_image_cache_get(c->images, r->image, error);
   if (!*image) {

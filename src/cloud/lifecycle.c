@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context/cloudinit.h"
 #include "context/context.h"
 #include "util/error.h"
 
@@ -27,6 +28,7 @@
 #define SWAP "swap.img"
 #define VOLATILE "volatile.img"
 #define CONTEXT "context.iso"
+#define CLOUD_INIT "cloud-init.img" /* _CLOUD_INIT VFAT disk (docs/context.md) */
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -466,7 +468,13 @@ write_context(Vm *vm)
       ok = sl_context_set(ctx, k, json_string_value(v), &error);
   }
   json_decref(spec);
+  ok = ok && sl_cloudinit_add_keys(ctx, row->ip, &error);
   g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
+  g_autofree char *ci = g_build_filename(run, CLOUD_INIT, NULL);
+  if (ok && sl_cloudinit_enabled(ctx) && !sl_cloudinit_write_disk(ctx, ci, &error)) {
+    prolog_fail(vm, "cloud-init disk: %s", error->message);
+    return;
+  }
   g_autofree char *iso = g_build_filename(run, CONTEXT, NULL);
   if (!ok || !sl_context_write_iso(ctx, iso, &error)) {
     prolog_fail(vm, "context CD: %s", error->message);
@@ -564,6 +572,9 @@ boot(Vm *vm)
     g_autofree char *p = g_build_filename(run, VOLATILE, NULL);
     sl_vm_spec_add_disk(s, "volatile", p, "raw", NULL, FALSE, SL_DISK_DISK);
   }
+  g_autofree char *ci = g_build_filename(run, CLOUD_INIT, NULL);
+  if (g_file_test(ci, G_FILE_TEST_IS_REGULAR))
+    sl_vm_spec_add_disk(s, "cloudinit", ci, "raw", NULL, FALSE, SL_DISK_DISK);
   if (row->swap > 0) {
     g_autofree char *p = g_build_filename(run, SWAP, NULL);
     s->swap = disk_spec("swap", p, "raw");
