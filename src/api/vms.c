@@ -20,6 +20,21 @@ fail(GError *error)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* Persistent disks: the target recorded in the mount row (docs/rest-vm.md)
+ * and the stable name the guest finds them under. */
+static void
+add_persistent(json_t *arr, SlCloud *cloud, const SlVm *v)
+{
+  g_autoptr(GPtrArray) mounts = sl_cloud_vm_disks(cloud, v->id, NULL);
+  for (guint i = 0; mounts && i < mounts->len; i++) {
+    SlMount *m = mounts->pdata[i];
+    g_autofree char *serial = g_strndup(m->disk_uuid, 20);
+    g_autofree char *by_id = g_strconcat("/dev/disk/by-id/virtio-", serial, NULL);
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "target", m->target, "kind",
+                                         "persistent", "uuid", m->disk_uuid, "by_id", by_id));
+  }
+}
+
 static json_t *
 disks_json(const SlVm *v, json_t *spec)
 {
@@ -38,7 +53,7 @@ disks_json(const SlVm *v, json_t *spec)
 }
 
 static json_t *
-vm_json(const SlVm *v)
+vm_json(const SlVm *v, SlCloud *cloud)
 {
   json_t *spec = json_loads(v->spec ? v->spec : "{}", 0, NULL);
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(v->created);
@@ -62,7 +77,9 @@ vm_json(const SlVm *v)
   json_object_set_new(o, "created", json_string(created));
   if (v->error)
     json_object_set_new(o, "error", json_string(v->error));
-  json_object_set_new(o, "disks", disks_json(v, spec));
+  json_t *disks = disks_json(v, spec);
+  add_persistent(disks, cloud, v);
+  json_object_set_new(o, "disks", disks);
   json_decref(spec);
   return o;
 }
@@ -120,7 +137,7 @@ list_vms(const SlHttpRequest *req, gpointer data)
     return fail(error);
   json_t *arr = json_array();
   for (guint i = 0; i < vms->len; i++)
-    json_array_append_new(arr, vm_json(vms->pdata[i]));
+    json_array_append_new(arr, vm_json(vms->pdata[i], data));
   return sl_http_response_new_json(200, arr);
 }
 
@@ -211,7 +228,7 @@ vm_action(const SlHttpRequest *req, SlCloud *cloud, VmAction action, guint statu
   g_autoptr(SlVm) v = action(cloud, req->user, id, &error);
   if (!v)
     return fail(error);
-  return sl_http_response_new_json(status, vm_json(v));
+  return sl_http_response_new_json(status, vm_json(v, cloud));
 }
 
 static SlHttpResponse *
@@ -230,6 +247,63 @@ static SlHttpResponse *
 shutdown_vm(const SlHttpRequest *req, gpointer data)
 {
   return vm_action(req, data, sl_cloud_vm_shutdown, 202);
+}
+
+/* ---- /vms/{id}/disks: hot-plug (src/cloud/disks.c) ------------------------ */
+
+static json_t *
+mount_json(const SlMount *m)
+{
+  return json_pack("{s:s, s:s, s:s}", "uuid", m->disk_uuid, "target", m->target, "mountId", m->id);
+}
+
+static SlHttpResponse *
+attach_disk(const SlHttpRequest *req, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+  if (!path_id(req, &id, &error))
+    return fail(error);
+  const char *uuid = sl_http_request_field(req, "uuid");
+  if (!uuid || !*uuid)
+    return sl_http_response_new_message(400, "missing uuid attribute");
+  g_autoptr(SlMount) m = sl_cloud_vm_attach_disk(data, req->user, id, uuid, &error);
+  if (!m)
+    return fail(error);
+  SlHttpResponse *resp = sl_http_response_new_json(201, mount_json(m));
+  g_autofree char *location =
+      g_strdup_printf("/vms/%" G_GINT64_FORMAT "/disks/%s", id, m->disk_uuid);
+  sl_http_response_add_header(resp, "Location", location);
+  return resp;
+}
+
+static SlHttpResponse *
+detach_disk(const SlHttpRequest *req, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+  if (!path_id(req, &id, &error))
+    return fail(error);
+  g_autoptr(SlMount) m =
+      sl_cloud_vm_detach_disk(data, req->user, id, sl_http_request_param(req, "uuid"), &error);
+  return m ? sl_http_response_new_json(200, mount_json(m)) : fail(error);
+}
+
+static SlHttpResponse *
+list_disks(const SlHttpRequest *req, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+  if (!path_id(req, &id, &error))
+    return fail(error);
+  g_autoptr(SlVm) v = sl_cloud_vm_get(data, req->user, id, &error);
+  g_autoptr(GPtrArray) mounts = v ? sl_cloud_vm_disks(data, id, &error) : NULL;
+  if (!mounts)
+    return fail(error);
+  json_t *arr = json_array();
+  for (guint i = 0; i < mounts->len; i++)
+    json_array_append_new(arr, mount_json(mounts->pdata[i]));
+  return sl_http_response_new_json(200, arr);
 }
 
 static SlHttpResponse *
@@ -253,6 +327,9 @@ static const SlHttpRoute routes[] = {
     {"GET", "/vms/{id}", get_vm, SL_HTTP_ROUTE_AUTH},
     {"DELETE", "/vms/{id}", kill_vm, SL_HTTP_ROUTE_AUTH},
     {"POST", "/vms/{id}/shutdown", shutdown_vm, SL_HTTP_ROUTE_AUTH},
+    {"GET", "/vms/{id}/disks", list_disks, SL_HTTP_ROUTE_AUTH},
+    {"POST", "/vms/{id}/disks", attach_disk, SL_HTTP_ROUTE_AUTH},
+    {"DELETE", "/vms/{id}/disks/{uuid}", detach_disk, SL_HTTP_ROUTE_AUTH},
     {"GET", "/types", list_types, SL_HTTP_ROUTE_AUTH},
 };
 

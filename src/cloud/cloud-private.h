@@ -38,6 +38,10 @@ struct SlCloud {
   double cpu_overcommit, ram_overcommit;
   gint64 cap_cpu, cap_ram; /* capacity in vCPUs and MiB, -1 = unlimited */
   guint prolog_delay_ms;   /* test hook ($SL_TEST_PROLOG_DELAY_MS) */
+  /* disks.c */
+  SlPdisk *pdisk;       /* NULL: no persistent disks */
+  char *node;           /* host name written into mount rows */
+  GHashTable *disk_ops; /* "<vm>/<device>" of hot-plug operations in flight; main context */
 };
 
 typedef struct {
@@ -80,6 +84,24 @@ void sl_cloud_limits_init(SlCloud *c, const SlCloudConfig *cfg);
 gboolean sl_cloud_limits_check(const SlVmUsage *mine, const SlVmUsage *all, const SlQuota *quota,
                                GPtrArray *vms, gpointer data, GError **error);
 
+/* disks.c (docs/cloud.md "Persistent disks") */
+void sl_cloud_disks_init(SlCloud *c, const SlCloudConfig *cfg);
+void sl_cloud_disks_clear(SlCloud *c);
+char *sl_cloud_disk_device(const char *uuid); /* QEMU device id "pd-<hex>" */
+/* Checks the boot-time disks (uuids: JSON array) and inserts vms with their
+ * mount rows in one transaction (sl_store_vm_insert_checked otherwise). */
+gboolean sl_cloud_disks_insert(SlCloud *c, const char *user, json_t *uuids, GPtrArray *vms,
+                               SlStoreVmCheckFunc check, gpointer check_data, GError **error);
+gboolean sl_cloud_disks_add_to_spec(SlCloud *c, gint64 id, SlVmSpec *spec, GError **error);
+void sl_cloud_disks_release(SlCloud *c, gint64 id); /* after the process is gone */
+void sl_cloud_disks_device_deleted(Vm *vm, const char *device);
+void sl_cloud_disks_reconcile(Vm *vm); /* adopted VM: rows vs. list_disks */
+void sl_cloud_disks_recover(SlCloud *c, GPtrArray *rows);
+
 /* cloud.c */
 void sl_cloud_call_complete(Call *call, const GError *error);
 void sl_cloud_call_unref(Call *call);
+/* Worker -> main context call carrying data (freed with the call). */
+Call *sl_cloud_call_new_full(SlCloud *c, gint64 id, gpointer data, GDestroyNotify free);
+gpointer sl_cloud_call_data(Call *call);
+gboolean sl_cloud_call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error);

@@ -25,6 +25,8 @@ struct Call {
   GError *error;
   SlCloud *cloud;
   gint64 id;
+  gpointer data; /* sl_cloud_call_new_full */
+  GDestroyNotify data_free;
 };
 
 static Call *
@@ -54,6 +56,8 @@ sl_cloud_call_unref(Call *call)
   g_mutex_clear(&call->lock);
   g_cond_clear(&call->cond);
   g_clear_error(&call->error);
+  if (call->data_free)
+    call->data_free(call->data);
   g_free(call);
 }
 
@@ -123,6 +127,27 @@ call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error)
     g_warning("vm %" G_GINT64_FORMAT ": still busy after %d s; answering now", call->id,
               (int)(CALL_TIMEOUT_US / G_USEC_PER_SEC));
   return TRUE;
+}
+
+Call *
+sl_cloud_call_new_full(SlCloud *c, gint64 id, gpointer data, GDestroyNotify free)
+{
+  Call *call = call_new(c, id);
+  call->data = data;
+  call->data_free = free;
+  return call;
+}
+
+gpointer
+sl_cloud_call_data(Call *call)
+{
+  return call->data;
+}
+
+gboolean
+sl_cloud_call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error)
+{
+  return call_run(c, fn, call, error);
 }
 
 /* ---- CPU sampling (main context) ----------------------------------------- */
@@ -219,6 +244,7 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
   c->prolog_delay_ms = cfg->prolog_delay_ms;
   sl_cloud_limits_init(c, cfg);
+  sl_cloud_disks_init(c, cfg);
   return c;
 }
 
@@ -245,6 +271,7 @@ sl_cloud_free(SlCloud *c)
   g_free(c->vms_dir);
   g_free(c->qemu_img);
   g_free(c->mkswap);
+  sl_cloud_disks_clear(c);
   g_free(c);
 }
 
@@ -269,8 +296,6 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
 {
   if (!r->image || !*r->image)
     return invalid(error, "missing image");
-  if (json_array_size(r->persistent) > 0)
-    return invalid(error, "persistent_disks are not supported yet");
   if (json_array_size(r->readonly) > 0)
     return invalid(error, "readonly_disks are not supported yet");
   const SlInstanceType *t = sl_cloud_type_lookup(r->type ? r->type : SL_CLOUD_DEFAULT_TYPE);
@@ -367,8 +392,7 @@ sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **
     v->spec = g_strdup(spec_text);
     g_ptr_array_add(vms, v);
   }
-  if (!sl_store_vm_insert_checked(c->store, vms, sl_cloud_limits_check, c, sl_ip_pool_pick, c->pool,
-                                  error))
+  if (!sl_cloud_disks_insert(c, user, r->persistent, vms, sl_cloud_limits_check, c, error))
     return NULL;
   for (guint i = 0; i < vms->len; i++) {
     SlVm *v = vms->pdata[i];

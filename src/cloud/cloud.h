@@ -24,6 +24,7 @@
 #include "conf/vm.h"
 #include "hypervisor/driver.h"
 #include "image/cache.h"
+#include "pdisk/pdisk.h"
 #include "store/store.h"
 
 typedef struct SlCloud SlCloud;
@@ -47,6 +48,8 @@ typedef struct {
   guint host_cpus;
   guint64 host_ram_mib;
   guint prolog_delay_ms; /* test hook: pause after the overlay; 0 = none */
+  SlPdisk *pdisk;        /* persistent disks inside VMs; NULL = refused */
+  const char *node;      /* node name in mount rows; NULL = g_get_host_name() */
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor
@@ -78,7 +81,7 @@ typedef struct {
   const char *public_key;
   int volatile_disk;  /* GiB, 0 = none */
   json_t *context;    /* object KEY -> string, or NULL (borrowed) */
-  json_t *persistent; /* array of volume UUIDs, or NULL: not supported yet */
+  json_t *persistent; /* array of volume UUIDs (attached at boot), or NULL */
   json_t *readonly;   /* array of identifiers, or NULL: not supported yet */
 } SlVmRequest;
 
@@ -95,6 +98,20 @@ SlVm *sl_cloud_vm_kill(SlCloud *cloud, const char *user, gint64 id, GError **err
 /* ACPI power button: Running -> Shutdown (-> Epilog -> Done when the guest is
  * off, or hard stop after the timeout). CONFLICT unless Running. */
 SlVm *sl_cloud_vm_shutdown(SlCloud *cloud, const char *user, gint64 id, GError **error);
+
+/* Persistent disks inside a Running VM (disks.c, docs/cloud.md). attach:
+ * the mount row (same rules and messages as POST /disks/<uuid>/mounts, plus
+ * the disk type) then the hot-plug; returns the mount (target = recorded
+ * vdX). detach: returns once the guest released the device and the row is
+ * gone. CONFLICT "VM <id> is not in running state"; NOT_FOUND "Disk have not
+ * been hot-plugged: ..." for a disk the VM does not hold; UNAVAILABLE when the
+ * guest did not act within 30 s (the operation goes on). */
+SlMount *sl_cloud_vm_attach_disk(SlCloud *cloud, const char *user, gint64 id, const char *uuid,
+                                 GError **error);
+SlMount *sl_cloud_vm_detach_disk(SlCloud *cloud, const char *user, gint64 id, const char *uuid,
+                                 GError **error);
+/* The VM's mount rows (SlMount*), by creation. No rights check. */
+GPtrArray *sl_cloud_vm_disks(SlCloud *cloud, gint64 id, GError **error);
 
 /* Instance types (types.c, protocols.md §2.3). */
 typedef struct {

@@ -140,6 +140,7 @@ cleanup_files(Vm *vm)
   g_autofree char *run = sl_cloud_run_dir(c, vm->id);
   sl_cloud_rm_tree(run);
   if (!vm->orphan) {
+    sl_cloud_disks_release(c, vm->id);
     g_autoptr(GError) error = NULL;
     if (!sl_store_vm_release_ip(c->store, vm->id, &error))
       g_warning("vm %" G_GINT64_FORMAT ": cannot release the address: %s", vm->id, error->message);
@@ -221,6 +222,9 @@ on_event(SlDomain *dom, const SlDomainEvent *ev, gpointer data)
       epilog(vm, "guest powered off after the power button");
     else if (vm->state == SL_VM_RUNNING || vm->state == SL_VM_BOOT)
       set_state(vm, SL_VM_UNKNOWN, "the guest powered itself off");
+    break;
+  case SL_DOMAIN_EVENT_DEVICE_DELETED:
+    sl_cloud_disks_device_deleted(vm, ev->device);
     break;
   case SL_DOMAIN_EVENT_EXITED:
   case SL_DOMAIN_EVENT_CRASHED:
@@ -310,6 +314,7 @@ adopted(SlDomain *dom, const GError *error, gpointer data)
     return;
   }
   dom->ops->query_status(dom, adopted_status, vm);
+  sl_cloud_disks_reconcile(vm);
 }
 
 void
@@ -578,6 +583,12 @@ boot(Vm *vm)
   if (row->swap > 0) {
     g_autofree char *p = g_build_filename(run, SWAP, NULL);
     s->swap = disk_spec("swap", p, "raw");
+  }
+  g_autoptr(GError) disk_error = NULL;
+  if (!sl_cloud_disks_add_to_spec(c, vm->id, s, &disk_error)) {
+    json_decref(spec);
+    prolog_fail(vm, "%s", disk_error->message);
+    return;
   }
   s->public_ip = g_strdup(row->ip);
   g_array_set_size(s->ports, 0);

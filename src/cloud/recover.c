@@ -100,6 +100,7 @@ sl_cloud_recover(SlCloud *c, GError **error)
   g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < rows->len; i++)
     recover_row(c, rows->pdata[i], keep);
+  sl_cloud_disks_recover(c, rows);
   recover_dirs(c, keep);
   return TRUE;
 }

@@ -120,8 +120,9 @@ write_pid_file(const char *path, GError **error)
 
 /* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
 static gboolean
-start_cloud(const Settings *s, const char *config, SlStore *store, SlCloudSettings *cs,
-            SlHypervisor **hv, SlImageCache **images, SlCloud **cloud, GError **error)
+start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk,
+            SlCloudSettings *cs, SlHypervisor **hv, SlImageCache **images, SlCloud **cloud,
+            GError **error)
 {
   if (!sl_cloud_settings_load(cs, config, error))
     return FALSE;
@@ -145,6 +146,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlCloudSettin
       .cpu_overcommit = cs->cpu_overcommit,
       .ram_overcommit = cs->ram_overcommit,
       .prolog_delay_ms = cs->prolog_delay_ms,
+      .pdisk = s->pdisk ? pdisk : NULL,
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
   return *cloud && sl_cloud_recover(*cloud, error);
@@ -251,7 +253,7 @@ main(int argc, char **argv)
   if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
     goto out;
 
-  if (!start_cloud(&s, config, store, &cloud_settings, &hv, &images, &cloud, &error))
+  if (!start_cloud(&s, config, store, pdisk, &cloud_settings, &hv, &images, &cloud, &error))
     goto out;
 
   router = sl_http_router_new();

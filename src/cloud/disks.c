@@ -1,0 +1,535 @@
+/* disks.c - persistent disks (pdisk volumes) inside VMs: boot-time disks,
+ * hot-plug attach/detach, release at clean-up, reconciliation at recovery
+ * (docs/cloud.md "Persistent disks").
+ *
+ * Invariant: a mount row <uuid>_<vm> of this node exists iff the VM's QEMU
+ * holds the device "pd-<25 hex digits of the uuid>" (or is about to: the row
+ * is written BEFORE device_add, removed AFTER the guest released the device).
+ *
+ *  - Boot: the rules are checked under the pdisk lock and the mount rows are
+ *    written in the transaction that allocates the VM rows (a crash leaves
+ *    both or neither); Prolog puts the disks into the spec from the rows.
+ *  - Attach: row (sl_pdisk_mount: rights, exclusivity, limits, target) ->
+ *    device_add; a failed device_add removes the row again.
+ *  - Detach: device_del -> DEVICE_DELETED -> blockdev-del -> row removed.
+ *  - Clean-up (kill, Failed, Done): rows removed once the process is gone.
+ *  - Recovery: rows of final VMs removed; for an adopted VM the rows are
+ *    compared with list_disks: a row without device is removed (attach or
+ *    detach interrupted), a pd- device without row is unplugged.
+ * In-flight hot-plug operations are tracked per device in the main context,
+ * so one device has at most one operation at a time.
+ */
+#include "cloud/cloud-private.h"
+
+#include "util/error.h"
+
+#define DEV_PREFIX "pd-"
+
+typedef struct {
+  SlCloud *cloud;
+  Vm *vm; /* ref while the driver works (dropped in the main context) */
+  gint64 id;
+  char *uuid, *device, *mount_id, *target, *key;
+  gboolean readonly;
+  GError *error; /* the driver's error (detach, while checking) */
+  gint finished; /* atomic: completed (the worker may have stopped waiting) */
+} DiskReq;
+
+static void
+req_free(gpointer p)
+{
+  DiskReq *r = p;
+  g_free(r->uuid);
+  g_free(r->device);
+  g_free(r->mount_id);
+  g_free(r->target);
+  g_free(r->key);
+  g_clear_error(&r->error);
+  g_free(r);
+}
+
+char *
+sl_cloud_disk_device(const char *uuid)
+{
+  GString *s = g_string_new(DEV_PREFIX);
+  for (const char *p = uuid; *p && s->len < 28; p++)
+    if (g_ascii_isxdigit(*p))
+      g_string_append_c(s, g_ascii_tolower(*p));
+  return g_string_free(s, FALSE);
+}
+
+static char *
+mount_id(const char *uuid, gint64 vm)
+{
+  return g_strdup_printf("%s_%" G_GINT64_FORMAT, uuid, vm);
+}
+
+static gboolean
+not_running(gint64 id, GError **error)
+{
+  g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "VM %" G_GINT64_FORMAT " is not in running state",
+              id);
+  return FALSE;
+}
+
+static void
+drop_row(SlCloud *c, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  if (!sl_store_mount_delete(c->store, id, &error) &&
+      !g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND))
+    g_warning("cannot remove mount %s: %s", id, error->message);
+}
+
+void
+sl_cloud_disks_init(SlCloud *c, const SlCloudConfig *cfg)
+{
+  c->pdisk = cfg->pdisk;
+  c->node = g_strdup(cfg->node ? cfg->node : g_get_host_name());
+  c->disk_ops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+void
+sl_cloud_disks_clear(SlCloud *c)
+{
+  g_hash_table_unref(c->disk_ops);
+  g_free(c->node);
+}
+
+/* A disk the user may attach: visible, owned, of a data type. */
+static SlDisk *
+attachable(SlCloud *c, const char *user, const char *uuid, const char *action, GError **error)
+{
+  if (!c->pdisk) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "the persistent disk service is off");
+    return NULL;
+  }
+  g_autoptr(SlDisk) d = sl_pdisk_get(c->pdisk, user, uuid, error);
+  if (!d)
+    return NULL;
+  if (g_strcmp0(d->owner, user) != 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_FORBIDDEN, "Not enough rights to %s disk", action);
+    return NULL;
+  }
+  if (d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE && d->type != SL_DISK_DATA_IMAGE_RAW_READONLY) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "disk (%s) is of type %s: only DATA_IMAGE_RAW_READ_WRITE and "
+                "DATA_IMAGE_RAW_READONLY disks can be attached",
+                uuid, sl_disk_type_to_string(d->type));
+    return NULL;
+  }
+  return g_steal_pointer(&d);
+}
+
+/* ---- boot-time disks ------------------------------------------------------ */
+
+typedef struct {
+  SlCloud *c;
+  GPtrArray *vms, *disks, *mounts;
+  SlStoreVmCheckFunc check;
+  gpointer check_data;
+} Boot;
+
+static gboolean
+boot_locked(gpointer data, GError **error)
+{
+  Boot *b = data;
+  for (guint i = 0; i < b->disks->len; i++) {
+    SlDisk *d = b->disks->pdata[i];
+    g_autoptr(GPtrArray) used = sl_store_mount_list_for_disk(b->c->store, d->uuid, error);
+    if (!used)
+      return FALSE;
+    if (d->type == SL_DISK_DATA_IMAGE_RAW_READ_WRITE && (used->len > 0 || b->vms->len > 1)) {
+      if (used->len > 0)
+        g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
+                    "disk (%s) is already attached to VM %" G_GINT64_FORMAT, d->uuid,
+                    ((SlMount *)used->pdata[0])->vm_id);
+      else
+        g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
+                    "disk (%s) is read-write: it cannot be attached to %u VMs", d->uuid,
+                    b->vms->len);
+      return FALSE;
+    }
+    if (used->len + b->vms->len > SL_PDISK_MAX_MOUNTS) {
+      g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "no free devices available");
+      return FALSE;
+    }
+  }
+  return sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, b->check, b->check_data,
+                                   sl_ip_pool_pick, b->c->pool, error);
+}
+
+gboolean
+sl_cloud_disks_insert(SlCloud *c, const char *user, json_t *uuids, GPtrArray *vms,
+                      SlStoreVmCheckFunc check, gpointer check_data, GError **error)
+{
+  if (json_array_size(uuids) == 0)
+    return sl_store_vm_insert_checked(c->store, vms, check, check_data, sl_ip_pool_pick, c->pool,
+                                      error);
+  if (json_array_size(uuids) > SL_PDISK_MAX_MOUNTS) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "at most %d persistent disks per VM",
+                SL_PDISK_MAX_MOUNTS);
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func((GDestroyNotify)sl_disk_free);
+  g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
+  size_t i;
+  json_t *u;
+  json_array_foreach(uuids, i, u)
+  {
+    const char *uuid = json_string_value(u);
+    for (guint k = 0; uuid && k < disks->len; k++)
+      if (g_ascii_strcasecmp(((SlDisk *)disks->pdata[k])->uuid, uuid) == 0) {
+        g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "disk (%s) is given twice", uuid);
+        return FALSE;
+      }
+    SlDisk *d = attachable(c, user, uuid ? uuid : "", "attach", error);
+    if (!d)
+      return FALSE;
+    g_ptr_array_add(disks, d);
+    SlMount *m = sl_mount_new();
+    m->disk_uuid = g_strdup(d->uuid);
+    m->node = g_strdup(c->node);
+    m->target = g_strdup_printf("vd%c", 'a' + (int)i); /* §4.3: first free, in order */
+    g_ptr_array_add(mounts, m);
+  }
+  Boot b = {c, vms, disks, mounts, check, check_data};
+  return sl_pdisk_run_locked(c->pdisk, boot_locked, &b, error);
+}
+
+gboolean
+sl_cloud_disks_add_to_spec(SlCloud *c, gint64 id, SlVmSpec *spec, GError **error)
+{
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(c->store, id, error);
+  if (!mounts)
+    return FALSE;
+  for (guint i = 0; i < mounts->len; i++) {
+    SlMount *m = mounts->pdata[i];
+    g_autoptr(SlDisk) d = sl_store_disk_get(c->store, m->disk_uuid, error);
+    g_autofree char *path = c->pdisk ? sl_pdisk_volume_path(c->pdisk, m->disk_uuid) : NULL;
+    if (!d || !path) {
+      if (!d)
+        g_prefix_error(error, "persistent disk: ");
+      else
+        g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "persistent disk %s: no volume path",
+                    m->disk_uuid);
+      return FALSE;
+    }
+    g_autofree char *dev = sl_cloud_disk_device(m->disk_uuid);
+    sl_vm_spec_add_disk(spec, dev, path, "raw", m->disk_uuid,
+                        d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE, SL_DISK_DISK);
+  }
+  return TRUE;
+}
+
+void
+sl_cloud_disks_release(SlCloud *c, gint64 id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(c->store, id, &error);
+  if (!mounts) {
+    g_warning("vm %" G_GINT64_FORMAT ": cannot list its disks: %s", id, error->message);
+    return;
+  }
+  for (guint i = 0; i < mounts->len; i++) {
+    SlMount *m = mounts->pdata[i];
+    drop_row(c, m->id);
+    g_message("vm %" G_GINT64_FORMAT ": released disk %s (%s)", id, m->disk_uuid, m->target);
+  }
+}
+
+/* ---- hot-plug (main context) ---------------------------------------------- */
+
+static DiskReq *
+req_of(Call *call)
+{
+  return sl_cloud_call_data(call);
+}
+
+static void
+req_complete(Call *call, const GError *error)
+{
+  DiskReq *r = req_of(call);
+  if (r->key)
+    g_hash_table_remove(r->cloud->disk_ops, r->key);
+  if (r->vm) /* main context only */
+    sl_cloud_vm_unref(g_steal_pointer(&r->vm));
+  g_atomic_int_set(&r->finished, 1);
+  sl_cloud_call_complete(call, error);
+  sl_cloud_call_unref(call);
+}
+
+/* The VM is Running and controllable, and no other operation holds the device
+ * (*busy then). */
+static Vm *
+usable_vm(DiskReq *r, gboolean *busy, GError **error)
+{
+  Vm *vm = g_hash_table_lookup(r->cloud->vms, &r->id);
+  *busy = FALSE;
+  if (!vm || vm->state != SL_VM_RUNNING || vm->cleanup || !vm->dom || vm->dom_gone) {
+    not_running(r->id, error);
+    return NULL;
+  }
+  r->key = g_strdup_printf("%" G_GINT64_FORMAT "/%s", r->id, r->device);
+  if (!g_hash_table_add(r->cloud->disk_ops, g_strdup(r->key))) {
+    g_clear_pointer(&r->key, g_free);
+    *busy = TRUE;
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
+                "disk (%s) is being attached to or detached from VM %" G_GINT64_FORMAT, r->uuid,
+                r->id);
+    return NULL;
+  }
+  r->vm = vm;
+  vm->refs++;
+  return vm;
+}
+
+static void
+attached(SlDomain *dom, const GError *error, gpointer data)
+{
+  (void)dom;
+  Call *call = data;
+  DiskReq *r = req_of(call);
+  if (error) {
+    drop_row(r->cloud, r->mount_id);
+    g_warning("vm %" G_GINT64_FORMAT ": hot-plug of %s failed: %s", r->id, r->uuid, error->message);
+  } else {
+    g_message("vm %" G_GINT64_FORMAT ": attached disk %s as %s (%s)", r->id, r->uuid, r->device,
+              r->target);
+  }
+  req_complete(call, error);
+}
+
+static gboolean
+attach_main(gpointer data)
+{
+  Call *call = data;
+  DiskReq *r = req_of(call);
+  g_autoptr(GError) error = NULL;
+  gboolean busy = FALSE;
+  Vm *vm = usable_vm(r, &busy, &error);
+  if (!vm) {
+    if (!busy) /* the VM stopped running meanwhile: the row is ours, undo it */
+      drop_row(r->cloud, r->mount_id);
+    req_complete(call, error);
+    return G_SOURCE_REMOVE;
+  }
+  g_autofree char *path = sl_pdisk_volume_path(r->cloud->pdisk, r->uuid);
+  SlDiskSpec spec = {.id = r->device,
+                     .path = path,
+                     .format = (char *)"raw",
+                     .serial = r->uuid,
+                     .readonly = r->readonly,
+                     .kind = SL_DISK_DISK};
+  vm->dom->ops->attach_disk(vm->dom, &spec, attached, call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+detach_done(DiskReq *r, Call *call)
+{
+  drop_row(r->cloud, r->mount_id);
+  g_message("vm %" G_GINT64_FORMAT ": detached disk %s (%s)", r->id, r->uuid, r->target);
+  req_complete(call, NULL);
+}
+
+static void
+detach_checked(SlDomain *dom, char **ids, const GError *error, gpointer data)
+{
+  (void)dom;
+  Call *call = data;
+  DiskReq *r = req_of(call);
+  if (!error && !g_strv_contains((const char *const *)ids, r->device)) {
+    detach_done(r, call); /* the device was already gone: the row was stale */
+    return;
+  }
+  req_complete(call, r->error);
+}
+
+static void
+detached(SlDomain *dom, const GError *error, gpointer data)
+{
+  Call *call = data;
+  DiskReq *r = req_of(call);
+  if (!error) {
+    detach_done(r, call);
+    return;
+  }
+  r->error = g_error_copy(error);
+  if (r->vm->dom == dom && !r->vm->dom_gone)
+    dom->ops->list_disks(dom, detach_checked, call);
+  else
+    req_complete(call, error);
+}
+
+static gboolean
+detach_main(gpointer data)
+{
+  Call *call = data;
+  DiskReq *r = req_of(call);
+  g_autoptr(GError) error = NULL;
+  gboolean busy = FALSE;
+  Vm *vm = usable_vm(r, &busy, &error);
+  if (!vm) {
+    req_complete(call, error);
+    return G_SOURCE_REMOVE;
+  }
+  vm->dom->ops->detach_disk(vm->dom, r->device, detached, call);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- hot-plug (worker threads) -------------------------------------------- */
+
+static SlMount *
+hotplug(SlCloud *c, gint64 id, SlMount *m, gboolean readonly, GSourceFunc fn, GError **error)
+{
+  DiskReq *r = g_new0(DiskReq, 1);
+  r->cloud = c;
+  r->id = id;
+  r->uuid = g_strdup(m->disk_uuid);
+  r->device = sl_cloud_disk_device(m->disk_uuid);
+  r->mount_id = g_strdup(m->id);
+  r->target = g_strdup(m->target);
+  r->readonly = readonly;
+  Call *call = sl_cloud_call_new_full(c, id, r, req_free);
+  gboolean ok = sl_cloud_call_run(c, fn, call, error);
+  if (ok && !g_atomic_int_get(&r->finished)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
+                "VM %" G_GINT64_FORMAT " has not %s disk (%s) yet; the operation goes on", id,
+                fn == attach_main ? "taken" : "released", m->disk_uuid);
+    ok = FALSE;
+  }
+  sl_cloud_call_unref(call);
+  return ok ? sl_mount_copy(m) : NULL;
+}
+
+static SlVm *
+running_vm(SlCloud *c, const char *user, gint64 id, GError **error)
+{
+  g_autoptr(SlVm) v = sl_cloud_vm_get(c, user, id, error);
+  if (v && v->state != SL_VM_RUNNING) {
+    not_running(id, error);
+    return NULL;
+  }
+  return g_steal_pointer(&v);
+}
+
+SlMount *
+sl_cloud_vm_attach_disk(SlCloud *c, const char *user, gint64 id, const char *uuid, GError **error)
+{
+  g_autoptr(SlVm) v = running_vm(c, user, id, error);
+  g_autoptr(SlDisk) d = v ? attachable(c, user, uuid, "attach", error) : NULL;
+  if (!d)
+    return NULL;
+  g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, id);
+  g_autoptr(SlMount) m = sl_pdisk_mount(c->pdisk, user, d->uuid, c->node, vm_id, error);
+  if (!m)
+    return NULL;
+  return hotplug(c, id, m, d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE, attach_main, error);
+}
+
+SlMount *
+sl_cloud_vm_detach_disk(SlCloud *c, const char *user, gint64 id, const char *uuid, GError **error)
+{
+  g_autoptr(SlVm) v = running_vm(c, user, id, error);
+  g_autoptr(SlDisk) d = v ? attachable(c, user, uuid, "detach", error) : NULL;
+  if (!d)
+    return NULL;
+  g_autofree char *mid = mount_id(d->uuid, id);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(SlMount) m = sl_store_mount_get(c->store, mid, &local);
+  if (!m) {
+    if (g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND))
+      g_set_error(
+          error, SL_ERROR, SL_ERROR_NOT_FOUND,
+          "Disk have not been hot-plugged: disk (%s) is not attached to VM %" G_GINT64_FORMAT,
+          d->uuid, id);
+    else
+      g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
+  }
+  return hotplug(c, id, m, FALSE, detach_main, error);
+}
+
+GPtrArray *
+sl_cloud_vm_disks(SlCloud *c, gint64 id, GError **error)
+{
+  return sl_store_mount_list_for_vm(c->store, id, error);
+}
+
+/* ---- events and recovery (main context) ----------------------------------- */
+
+/* DEVICE_DELETED nobody waits for: an unplug requested before a restart that
+ * the guest finished later. */
+void
+sl_cloud_disks_device_deleted(Vm *vm, const char *device)
+{
+  SlCloud *c = vm->cloud;
+  if (!c || vm->orphan || !g_str_has_prefix(device, DEV_PREFIX))
+    return;
+  g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT "/%s", vm->id, device);
+  if (g_hash_table_contains(c->disk_ops, key))
+    return;
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(c->store, vm->id, NULL);
+  for (guint i = 0; mounts && i < mounts->len; i++) {
+    SlMount *m = mounts->pdata[i];
+    g_autofree char *dev = sl_cloud_disk_device(m->disk_uuid);
+    if (g_strcmp0(dev, device) != 0)
+      continue;
+    drop_row(c, m->id);
+    g_message("vm %" G_GINT64_FORMAT ": the guest released disk %s: mount removed", vm->id,
+              m->disk_uuid);
+  }
+}
+
+static void
+reconciled(SlDomain *dom, char **ids, const GError *error, gpointer data)
+{
+  Vm *vm = data;
+  SlCloud *c = vm->cloud;
+  if (error || !c || vm->cleanup) {
+    if (error)
+      g_warning("vm %" G_GINT64_FORMAT ": cannot list its disks: %s", vm->id, error->message);
+    sl_cloud_vm_unref(vm);
+    return;
+  }
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(c->store, vm->id, NULL);
+  g_autoptr(GHashTable) rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; mounts && i < mounts->len; i++) {
+    SlMount *m = mounts->pdata[i];
+    char *dev = sl_cloud_disk_device(m->disk_uuid);
+    g_hash_table_add(rows, dev);
+    if (g_strv_contains((const char *const *)ids, dev))
+      continue;
+    drop_row(c, m->id);
+    g_message("recovery: vm %" G_GINT64_FORMAT ": disk %s is not attached: mount removed", vm->id,
+              m->disk_uuid);
+  }
+  for (char **id = ids; mounts && *id; id++) {
+    if (!g_str_has_prefix(*id, DEV_PREFIX) || g_hash_table_contains(rows, *id))
+      continue;
+    g_message("recovery: vm %" G_GINT64_FORMAT ": device %s has no mount: unplugging it", vm->id,
+              *id);
+    dom->ops->detach_disk(dom, *id, NULL, NULL);
+  }
+  sl_cloud_vm_unref(vm);
+}
+
+void
+sl_cloud_disks_reconcile(Vm *vm)
+{
+  if (!vm->dom || vm->orphan)
+    return;
+  vm->refs++;
+  vm->dom->ops->list_disks(vm->dom, reconciled, vm);
+}
+
+void
+sl_cloud_disks_recover(SlCloud *c, GPtrArray *rows)
+{
+  for (guint i = 0; i < rows->len; i++) {
+    SlVm *row = rows->pdata[i];
+    if (sl_vm_state_is_final(row->state) && !row->ip)
+      sl_cloud_disks_release(c, row->id);
+  }
+}
