@@ -1,0 +1,75 @@
+/* volume-hotplug.c - stratus-attach-volume / stratus-detach-volume over
+ * POST /vms/<id>/disks and DELETE /vms/<id>/disks/<uuid> (docs/rest-vm.md).
+ *
+ * As in 13.05 (protocols.md §1.4): the VM must be Running (checked once, up
+ * front: `  [ERROR] VM <id> is not in running state`, exit 1), then each UUID
+ * is processed; a refused one prints `DISK <uuid>: <reason>` on stdout and the
+ * loop goes on. Departure: the exit status is 1 when any volume failed (13.05
+ * exited 0), so scripts can tell.
+ */
+#include "volume-hotplug.h"
+
+#include <string.h>
+
+#include "client.h"
+#include "vm.h"
+
+/* The server's message without the client's "Service error: " prefix. */
+static const char *
+reason(const GError *error)
+{
+  const char *m = error->message;
+  return g_str_has_prefix(m, "Service error: ") ? m + strlen("Service error: ") : m;
+}
+
+int
+sl_volume_hotplug(SlCli *cli, char **args, gboolean attach)
+{
+  gint64 id = sl_cli_int(cli, "instance");
+  if (!args || !args[0]) {
+    sl_out_error("At least one disk UUID is required");
+    return SL_EXIT_FAILED;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlClient) client = sl_client_new_cloud(cli, &error);
+  if (!client)
+    return sl_out_fail(error);
+  g_autofree char *vm_path = g_strdup_printf("/vms/%" G_GINT64_FORMAT, id);
+  g_autoptr(json_t) vm =
+      id > 0 ? sl_client_call_json(client, "GET", vm_path, NULL, NULL, &error) : NULL;
+  if (!vm || g_strcmp0(json_string_value(json_object_get(vm, "state")), "Running") != 0) {
+    if (error)
+      sl_out_debug(cli, "%s", error->message);
+    sl_out_error("VM %" G_GINT64_FORMAT " is not in running state", id);
+    return SL_EXIT_FAILED;
+  }
+  int status = SL_EXIT_OK;
+  for (char **u = args; *u; u++) {
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_t) answer = NULL;
+    if (!sl_is_disk_uuid(*u)) {
+      printf("DISK %s: Invalid UUID %s\n", *u, *u);
+      status = SL_EXIT_FAILED;
+      continue;
+    }
+    if (attach) {
+      g_autofree char *path = g_strdup_printf("%s/disks", vm_path);
+      json_t *body = json_pack("{s:s}", "uuid", *u);
+      answer = sl_client_call_json(client, "POST", path, body, NULL, &err);
+      json_decref(body);
+    } else {
+      g_autofree char *path = g_strdup_printf("%s/disks/%s", vm_path, *u);
+      answer = sl_client_call_json(client, "DELETE", path, NULL, NULL, &err);
+    }
+    if (!answer) {
+      printf("DISK %s: %s\n", *u, reason(err));
+      status = SL_EXIT_FAILED;
+      continue;
+    }
+    const char *target = json_string_value(json_object_get(answer, "target"));
+    printf("%s %s %s VM %" G_GINT64_FORMAT " on /dev/%s\n", attach ? "ATTACHED" : "DETACHED", *u,
+           attach ? "in" : "from", id, target ? target : "?");
+  }
+  fflush(stdout);
+  return status;
+}

@@ -1,0 +1,6 @@
+/* volume-hotplug.h - the shared body of stratus-attach-volume / -detach-volume. */
+#pragma once
+#include "cli.h"
+
+/* args: volume UUIDs; the VM is the -i/--instance option. Returns the exit status. */
+int sl_volume_hotplug(SlCli *cli, char **args, gboolean attach);
