@@ -9,6 +9,7 @@
 #include "cloud/cloud-private.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "util/error.h"
 
