@@ -3,7 +3,7 @@
  * (docs/cloud.md "Persistent disks").
  *
  * Invariant: a mount row <uuid>_<vm> of this node exists iff the VM's QEMU
- * holds the device "pd-<25 hex digits of the uuid>" (or is about to: the row
+ * holds the device "pd-<first 24 hex digits of the uuid>" (or is about to: the row
  * is written BEFORE device_add, removed AFTER the guest released the device).
  *
  *  - Boot: the rules are checked under the pdisk lock and the mount rows are
@@ -52,7 +52,7 @@ char *
 sl_cloud_disk_device(const char *uuid)
 {
   GString *s = g_string_new(DEV_PREFIX);
-  for (const char *p = uuid; *p && s->len < 28; p++)
+  for (const char *p = uuid; *p && s->len < 27; p++) /* 24 hex digits: 96 bits */
     if (g_ascii_isxdigit(*p))
       g_string_append_c(s, g_ascii_tolower(*p));
   return g_string_free(s, FALSE);
