@@ -12,6 +12,10 @@
 export HOME=$T_TMP/home
 mkdir -p "$HOME"
 unset "${!STRATUSLAB_@}"
+# a private /24 so that tests and benchmarks running at the same time do not
+# compete for the default pool's first addresses (host forwarding would fail)
+SL_CONFIG=$T_TMP/stratusd.conf
+printf '[cloud]\nnetwork = 127.%d.%d.0/24\n' $((101 + RANDOM % 150)) $((RANDOM % 256)) >"$SL_CONFIG"
 start_daemon
 add_user alice alicepw1
 A=$(user_config alice alicepw1)
