@@ -12,7 +12,7 @@ expect "the guide's 22 commands are listed" test ${#commands[@]} -eq 22
 
 # Commands whose real work needs services not built yet (hot-plug, Marketplace, context).
 not_yet=(upload-metadata deprecate-metadata create-image
-  upload-image prepare-context run-cluster)
+  upload-image run-cluster)
 
 version=$(stratus --version)
 for c in "${commands[@]}"; do
