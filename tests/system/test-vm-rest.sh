@@ -84,7 +84,7 @@ expect "POST without image: 400" test "$CODE" = 400
 post_vm '{"image": "AAAAAAAAAAAAAAAAAAAAAAAAAAA"}'
 expect "POST with an unknown image: 404" test "$CODE" = 404
 post_vm "{\"image\": \"$IMG\", \"persistent_disks\": [\"9c5a2c03-8243-4a1b-a248-0f0d22d948c2\"]}"
-expect "persistent disks refused for now: 400" test "$CODE" = 400
+expect "unknown persistent disk: 404, nothing started" test "$CODE" = 404
 expect "nothing was allocated" test "$("${C[@]}" "$URL/vms/")" = "[]"
 
 # ---- VM A: boot, ssh, daemon kill -9, adoption, DELETE -----------------------------
