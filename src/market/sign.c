@@ -3,6 +3,7 @@
  * signing and verification. */
 #include <libxml/parser.h>
 #include <openssl/provider.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xmlsec/base64.h>
 #include <xmlsec/crypto.h>
@@ -46,6 +47,19 @@ record_error(const char *file, int line, const char *func, const char *object, c
                                     msg ? msg : ""));
 }
 
+/* Kept loaded for the lifetime of the process. */
+static OSSL_PROVIDER *providers[2];
+
+/* Registered after OpenSSL's own exit handler, so it runs before it: drops
+ * our references so that OPENSSL_cleanup frees the providers. */
+static void
+unload_providers(void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(providers); i++)
+    if (providers[i] != NULL)
+      OSSL_PROVIDER_unload(providers[i]);
+}
+
 static gpointer
 init_once(gpointer unused)
 {
@@ -53,8 +67,9 @@ init_once(gpointer unused)
   xmlInitParser();
   /* RC2-40 PKCS#12 files need the legacy provider; loading it disables the
    * implicit default provider, so load that one explicitly too. */
-  OSSL_PROVIDER_load(NULL, "legacy");
-  OSSL_PROVIDER_load(NULL, "default");
+  providers[0] = OSSL_PROVIDER_load(NULL, "legacy");
+  providers[1] = OSSL_PROVIDER_load(NULL, "default");
+  atexit(unload_providers);
   if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(NULL) < 0 ||
       xmlSecCryptoInit() < 0)
     g_error("xmlsec initialisation failed");
