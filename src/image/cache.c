@@ -158,35 +158,31 @@ fsync_dir(const char *dir)
   }
 }
 
-SlImage *
-sl_image_cache_add_stream(SlImageCache *c, GInputStream *in, const char *expected_sha1,
-                          GCancellable *cancellable, GError **error)
+int
+sl_image_cache_temp(SlImageCache *c, char **path, GError **error)
 {
-  guint8 want[SL_SHA1_LEN];
-  if (expected_sha1 && !sl_sha1_from_hex(expected_sha1, want, error))
-    return NULL;
-  g_autofree char *tmpl = g_strdup_printf("%s/" TMP_PREFIX "%d-XXXXXX", c->dir, (int)getpid());
+  char *tmpl = g_strdup_printf("%s/" TMP_PREFIX "%d-XXXXXX", c->dir, (int)getpid());
   int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     io_error(error, errno, "create a file in", c->dir);
-    return NULL;
+    g_free(tmpl);
+    return -1;
   }
-  guint8 sha1[SL_SHA1_LEN];
-  guint64 total = 0;
-  const char *kind = "raw";
-  gboolean ok = copy_stream(in, fd, tmpl, sha1, &total, &kind, cancellable, error);
-  close(fd);
-  if (ok && expected_sha1 && memcmp(want, sha1, SL_SHA1_LEN) != 0) {
-    char hex[SL_SHA1_HEX_LEN + 1];
-    sl_sha1_to_hex(sha1, hex);
-    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "checksum mismatch: expected %s, got %s",
-                expected_sha1, hex);
-    ok = FALSE;
-  }
-  if (!ok) {
-    g_unlink(tmpl);
-    return NULL;
-  }
+  *path = tmpl;
+  return fd;
+}
+
+char *
+sl_image_cache_entry_path(SlImageCache *c, const char *identifier)
+{
+  g_autofree char *base = g_strconcat(identifier, ".xml", NULL);
+  return g_build_filename(c->dir, base, NULL);
+}
+
+SlImage *
+sl_image_cache_commit(SlImageCache *c, const char *tmpl, const guint8 sha1[SL_SHA1_LEN],
+                      guint64 total, const char *kind, GError **error)
+{
   char id[SL_IDENTIFIER_LEN + 1], hex[SL_SHA1_HEX_LEN + 1];
   sl_identifier_from_sha1(sha1, id);
   sl_sha1_to_hex(sha1, hex);
@@ -225,6 +221,36 @@ sl_image_cache_add_stream(SlImageCache *c, GInputStream *in, const char *expecte
 }
 
 SlImage *
+sl_image_cache_add_stream(SlImageCache *c, GInputStream *in, const char *expected_sha1,
+                          GCancellable *cancellable, GError **error)
+{
+  guint8 want[SL_SHA1_LEN];
+  if (expected_sha1 && !sl_sha1_from_hex(expected_sha1, want, error))
+    return NULL;
+  g_autofree char *tmpl = NULL;
+  int fd = sl_image_cache_temp(c, &tmpl, error);
+  if (fd < 0)
+    return NULL;
+  guint8 sha1[SL_SHA1_LEN];
+  guint64 total = 0;
+  const char *kind = "raw";
+  gboolean ok = copy_stream(in, fd, tmpl, sha1, &total, &kind, cancellable, error);
+  close(fd);
+  if (ok && expected_sha1 && memcmp(want, sha1, SL_SHA1_LEN) != 0) {
+    char hex[SL_SHA1_HEX_LEN + 1];
+    sl_sha1_to_hex(sha1, hex);
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "checksum mismatch: expected %s, got %s",
+                expected_sha1, hex);
+    ok = FALSE;
+  }
+  if (!ok) {
+    g_unlink(tmpl);
+    return NULL;
+  }
+  return sl_image_cache_commit(c, tmpl, sha1, total, kind, error);
+}
+
+SlImage *
 sl_image_cache_add_file(SlImageCache *c, const char *path, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path(path);
@@ -238,20 +264,6 @@ sl_image_cache_add_file(SlImageCache *c, const char *path, GError **error)
     return NULL;
   }
   return sl_image_cache_add_stream(c, G_INPUT_STREAM(in), NULL, NULL, error);
-}
-
-SlImage *
-sl_image_cache_add_url(SlImageCache *c, const char *url, const char *expected_sha1,
-                       GCancellable *cancellable, GError **error)
-{
-  (void)c;
-  (void)cancellable;
-  (void)expected_sha1;
-  g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
-              "image download is not implemented yet (%s); register the file with "
-              "stratus-admin image add",
-              url);
-  return NULL;
 }
 
 /* ---- lookup / list / remove ---------------------------------------------- */
@@ -295,6 +307,8 @@ sl_image_cache_remove(SlImageCache *c, const char *identifier, GError **error)
   g_autofree char *path = image_path(c, identifier);
   if (g_unlink(path) != 0 && errno != ENOENT)
     g_warning("image cache: cannot remove %s: %s (recovery will retry)", path, g_strerror(errno));
+  g_autofree char *entry = sl_image_cache_entry_path(c, identifier);
+  g_unlink(entry);
   return TRUE;
 }
 

@@ -42,12 +42,17 @@ SlImage *sl_image_cache_add_stream(SlImageCache *cache, GInputStream *in, const 
 /* Registers a local image file (read, never moved or modified). */
 SlImage *sl_image_cache_add_file(SlImageCache *cache, const char *path, GError **error);
 
-/* HOOK for the Marketplace issue: fetch `url` (http/https/file), decompress
- * (gzip/bzip2 by content), check expected_sha1 and add through
- * sl_image_cache_add_stream(). Not implemented yet: answers
- * SL_ERROR_UNAVAILABLE "image download is not implemented yet". */
-SlImage *sl_image_cache_add_url(SlImageCache *cache, const char *url, const char *expected_sha1,
-                                GCancellable *cancellable, GError **error);
+/* For writers that produce the bytes themselves (fetch.h: Marketplace
+ * downloads): a new temp file in the cache directory (removed by recovery if
+ * the process dies), then commit = rename to <identifier>.img (identifier of
+ * sha1) and insert the row; an image already cached is returned instead and
+ * the temp file removed. The caller verified, chmod-ed and fsync-ed the file. */
+int sl_image_cache_temp(SlImageCache *cache, char **path, GError **error);
+SlImage *sl_image_cache_commit(SlImageCache *cache, const char *tmp_path, const guint8 sha1[20],
+                               guint64 bytes, const char *kind, GError **error);
+/* DATA/images/<identifier>.xml: the signed Marketplace entry an image was
+ * fetched with (docs/images.md), removed with the image. */
+char *sl_image_cache_entry_path(SlImageCache *cache, const char *identifier);
 
 /* The record of a cached image (SL_ERROR_NOT_FOUND "image <id> is not in the
  * image cache"). */

@@ -97,10 +97,6 @@ test_add_lookup_list(void **state)
   g_clear_error(&error);
   assert_null(sl_image_cache_add_file(f->cache, "/nonexistent/x.img", &error));
   assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
-  g_clear_error(&error);
-  assert_null(
-      sl_image_cache_add_url(f->cache, "http://example.org/x.img.gz", want_hex, NULL, &error));
-  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_UNAVAILABLE));
 }
 
 static void

@@ -1,0 +1,381 @@
+/* fetch.c - image download, verification and the in-flight table (fetch.h). */
+#include "image/fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sl-config.h"
+#include "image/identifier.h"
+#include "util/error.h"
+
+#define HOLE_BLOCK 65536
+#define PROGRESS_US (100 * 1000)
+#define MAX_SUMS 8
+
+/* ---- checksums ------------------------------------------------------------ */
+
+typedef struct {
+  char name[16];   /* as given */
+  EVP_MD_CTX *ctx; /* NULL when absent */
+  char *want;      /* lower-case hex, leading zeros normalised */
+  gsize hex_len;
+} Sum;
+
+/* "sha-256" -> the OpenSSL digest; NULL if unknown. */
+static const EVP_MD *
+digest_of(const char *algorithm)
+{
+  g_autoptr(GString) n = g_string_new(NULL);
+  for (const char *p = algorithm; *p; p++)
+    if (*p != '-' && *p != '_' && *p != ' ')
+      g_string_append_c(n, g_ascii_toupper(*p));
+  if (!strcmp(n->str, "MD5"))
+    return EVP_md5();
+  if (!strcmp(n->str, "SHA1"))
+    return EVP_sha1();
+  if (!strcmp(n->str, "SHA256"))
+    return EVP_sha256();
+  if (!strcmp(n->str, "SHA512"))
+    return EVP_sha512();
+  return NULL;
+}
+
+/* Lower-case hex of exactly hex_len digits (extra leading zeros dropped,
+ * missing ones added: values compare numerically, protocols.md §5.3). */
+static char *
+normalise_hex(const char *value, gsize hex_len)
+{
+  g_autofree char *v = g_ascii_strdown(value ? value : "", -1);
+  g_strstrip(v);
+  const char *p = v;
+  while (strlen(p) > hex_len && *p == '0')
+    p++;
+  for (const char *q = p; *q; q++)
+    if (!g_ascii_isxdigit(*q))
+      return NULL;
+  if (strlen(p) > hex_len || !*p)
+    return NULL;
+  g_autofree char *pad = g_strnfill(hex_len - strlen(p), '0');
+  return g_strconcat(pad, p, NULL);
+}
+
+static void
+sums_clear(Sum *sums, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    if (sums[i].ctx)
+      EVP_MD_CTX_free(sums[i].ctx);
+    g_free(sums[i].want);
+  }
+}
+
+static gboolean
+sums_init(Sum *sums, guint *n, const char *const *list, GError **error)
+{
+  *n = 0;
+  for (gsize i = 0; list && list[i] && list[i + 1]; i += 2) {
+    const EVP_MD *md = digest_of(list[i]);
+    if (!md) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "unsupported checksum algorithm: %s", list[i]);
+      return FALSE;
+    }
+    if (*n == MAX_SUMS) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "too many checksums");
+      return FALSE;
+    }
+    Sum *s = &sums[(*n)++];
+    g_strlcpy(s->name, list[i], sizeof s->name);
+    s->hex_len = (gsize)EVP_MD_get_size(md) * 2;
+    s->want = normalise_hex(list[i + 1], s->hex_len);
+    s->ctx = EVP_MD_CTX_new();
+    if (!s->want) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid %s checksum value: %s", list[i],
+                  list[i + 1]);
+      return FALSE;
+    }
+    if (!s->ctx || EVP_DigestInit_ex(s->ctx, md, NULL) != 1) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise %s", list[i]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* ---- the sink: hashes, size, sparse file ---------------------------------- */
+
+typedef struct {
+  const SlFetchRequest *req;
+  int fd;
+  const char *what;
+  Sum sums[MAX_SUMS];
+  guint n_sums;
+  EVP_MD_CTX *sha1; /* always computed: the identifier */
+  guint64 bytes;
+  guint64 wire;
+  const char *kind;
+  gint64 last_progress;
+  SlDecompressor *dec;
+  GError *error; /* first error inside a curl callback */
+} Job;
+
+static gboolean
+write_sparse(int fd, const guint8 *buf, gsize n, const char *what, GError **error)
+{
+  for (gsize off = 0; off < n;) {
+    gsize len = MIN(HOLE_BLOCK, n - off);
+    if (buf[off] == 0 && memcmp(buf + off, buf + off + 1, len - 1) == 0) {
+      if (lseek(fd, (off_t)len, SEEK_CUR) < 0)
+        goto fail;
+      off += len;
+      continue;
+    }
+    ssize_t w = write(fd, buf + off, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      goto fail;
+    off += (gsize)w;
+  }
+  return TRUE;
+fail:
+  g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot write %s: %s", what, g_strerror(errno));
+  return FALSE;
+}
+
+static void
+report(Job *j, gboolean force)
+{
+  if (!j->req->progress)
+    return;
+  gint64 now = g_get_monotonic_time();
+  if (!force && now - j->last_progress < PROGRESS_US)
+    return;
+  j->last_progress = now;
+  j->req->progress(j->bytes, j->req->check_bytes ? j->req->bytes : 0, j->req->progress_data);
+}
+
+static gboolean
+sink(const guint8 *data, gsize len, gpointer user, GError **error)
+{
+  Job *j = user;
+  if (j->req->check_bytes && j->bytes + len > j->req->bytes) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "size mismatch: expected %" G_GUINT64_FORMAT " bytes, got more", j->req->bytes);
+    return FALSE;
+  }
+  if (j->bytes == 0 && len >= 4)
+    j->kind = memcmp(data, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
+  EVP_DigestUpdate(j->sha1, data, len);
+  for (guint i = 0; i < j->n_sums; i++)
+    EVP_DigestUpdate(j->sums[i].ctx, data, len);
+  if (j->fd >= 0 && !write_sparse(j->fd, data, len, j->what, error))
+    return FALSE;
+  j->bytes += len;
+  report(j, FALSE);
+  return TRUE;
+}
+
+static size_t
+on_data(char *data, size_t size, size_t n, void *user)
+{
+  Job *j = user;
+  if (j->error)
+    return 0;
+  j->wire += size * n;
+  if (!sl_decompressor_feed(j->dec, (const guint8 *)data, size * n, &j->error))
+    return 0;
+  return size * n;
+}
+
+static int
+on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+  (void)dt, (void)dn, (void)ut, (void)un;
+  Job *j = user;
+  return g_cancellable_is_cancelled(j->req->cancellable) ? 1 : 0;
+}
+
+static gboolean
+transfer(Job *j, GError **error)
+{
+  CURL *curl = curl_easy_init();
+  if (!curl) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise libcurl");
+    return FALSE;
+  }
+  const SlFetchRequest *r = j->req;
+  char errbuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_URL, r->url);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, j);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, j);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   r->connect_timeout_s > 0 ? r->connect_timeout_s : 10L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                   r->low_speed_time_s > 0 ? r->low_speed_time_s : 60L);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "stratusd/" SL_VERSION);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (r->ca_file) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, r->ca_file);
+    if (g_file_test("/etc/ssl/certs", G_FILE_TEST_IS_DIR))
+      curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  if (j->error) { /* content or local error from the write callback */
+    g_propagate_error(error, g_steal_pointer(&j->error));
+    return FALSE;
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "download of %s cancelled", r->url);
+    return FALSE;
+  }
+  if (rc == CURLE_HTTP_RETURNED_ERROR) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "HTTP %ld from %s", status, r->url);
+    return FALSE;
+  }
+  if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_OPERATION_TIMEDOUT) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
+                "download interrupted after %" G_GUINT64_FORMAT " bytes from %s: %s", j->wire,
+                r->url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return FALSE;
+  }
+  if (rc != CURLE_OK) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot download %s: %s", r->url,
+                errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The final checks once every byte went through. */
+static gboolean
+verify(Job *j, SlFetchResult *res, GError **error)
+{
+  if (!sl_decompressor_finish(j->dec, error))
+    return FALSE;
+  if (j->req->check_bytes && j->bytes != j->req->bytes) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "size mismatch: expected %" G_GUINT64_FORMAT " bytes, got %" G_GUINT64_FORMAT,
+                j->req->bytes, j->bytes);
+    return FALSE;
+  }
+  for (guint i = 0; i < j->n_sums; i++) {
+    guint8 md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(j->sums[i].ctx, md, &len);
+    g_autoptr(GString) hex = g_string_new(NULL);
+    for (unsigned k = 0; k < len; k++)
+      g_string_append_printf(hex, "%02x", md[k]);
+    if (strcmp(hex->str, j->sums[i].want) != 0) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s checksum mismatch: expected %s, got %s",
+                  j->sums[i].name, j->sums[i].want, hex->str);
+      return FALSE;
+    }
+  }
+  unsigned len = 0;
+  EVP_DigestFinal_ex(j->sha1, res->sha1, &len);
+  res->bytes = j->bytes;
+  res->wire_bytes = j->wire;
+  res->kind = j->kind;
+  report(j, TRUE);
+  return TRUE;
+}
+
+gboolean
+sl_fetch_to_fd(const SlFetchRequest *req, int fd, const char *what, SlFetchResult *result,
+               GError **error)
+{
+  static gsize curl_ready = 0;
+  if (g_once_init_enter(&curl_ready)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_once_init_leave(&curl_ready, 1);
+  }
+  Job j = {.req = req, .fd = fd, .what = what, .kind = "raw"};
+  gboolean ok = FALSE;
+  j.sha1 = EVP_MD_CTX_new();
+  if (!j.sha1 || EVP_DigestInit_ex(j.sha1, EVP_sha1(), NULL) != 1) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise SHA-1");
+    goto out;
+  }
+  if (!sums_init(j.sums, &j.n_sums, req->checksums, error))
+    goto out;
+  j.dec = sl_decompressor_new(req->compression, sink, &j, error);
+  if (!j.dec)
+    goto out;
+  ok = transfer(&j, error) && verify(&j, result, error);
+out:
+  g_clear_error(&j.error);
+  sl_decompressor_free(j.dec);
+  sums_clear(j.sums, j.n_sums);
+  if (j.sha1)
+    EVP_MD_CTX_free(j.sha1);
+  return ok;
+}
+
+/* One location into a temp file of the cache, committed when verified. */
+static SlImage *
+fetch_one(SlImageCache *cache, const SlFetchRequest *req, GError **error)
+{
+  g_autofree char *tmp = NULL;
+  int fd = sl_image_cache_temp(cache, &tmp, error);
+  if (fd < 0)
+    return NULL;
+  SlFetchResult res = {0};
+  gboolean ok = sl_fetch_to_fd(req, fd, tmp, &res, error);
+  if (ok && (ftruncate(fd, (off_t)res.bytes) != 0 || fchmod(fd, 0444) != 0 || fsync(fd) != 0)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot write %s: %s", tmp, g_strerror(errno));
+    ok = FALSE;
+  }
+  close(fd);
+  if (!ok) {
+    g_unlink(tmp);
+    return NULL;
+  }
+  return sl_image_cache_commit(cache, tmp, res.sha1, res.bytes, res.kind, error);
+}
+
+SlImage *
+sl_fetch_image(SlImageCache *cache, const SlFetchRequest *req, GError **error)
+{
+  g_autoptr(GString) errors = g_string_new(NULL);
+  int code = SL_ERROR_UNAVAILABLE;
+  SlFetchRequest one = *req;
+  for (gsize i = 0;; i++) {
+    one.url = i == 0 ? req->url : (req->alternatives ? req->alternatives[i - 1] : NULL);
+    if (!one.url)
+      break;
+    g_autoptr(GError) local = NULL;
+    SlImage *im = fetch_one(cache, &one, &local);
+    if (im)
+      return im;
+    if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return NULL;
+    }
+    if (local->domain == SL_ERROR && local->code != SL_ERROR_UNAVAILABLE)
+      code = local->code; /* content errors win over transport ones */
+    g_string_append_printf(errors, "%s%s", errors->len ? "; " : "", local->message);
+  }
+  g_set_error(error, SL_ERROR, code, "%s", errors->len ? errors->str : "no image location");
+  return NULL;
+}
