@@ -6,6 +6,7 @@
 #pragma once
 #include "cloud/cloud.h"
 #include "http/http.h"
+#include "market/service.h"
 #include "pdisk/pdisk.h"
 
 /* GET / : a tiny HTML home page, no authentication. */
@@ -16,3 +17,6 @@ void sl_api_disks_register(SlHttpRouter *router, SlPdisk *pdisk);
 
 /* /vms/…, /types/ : virtual machines (docs/rest-vm.md). */
 void sl_api_vms_register(SlHttpRouter *router, SlCloud *cloud);
+
+/* /metadata… : the Marketplace (docs/marketplace.md), no authentication. */
+void sl_api_metadata_register(SlHttpRouter *router, SlMarketService *svc);

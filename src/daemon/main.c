@@ -40,6 +40,9 @@ typedef struct {
   char *listen;
   char *pid_file;
   gboolean pdisk;
+  gboolean marketplace;
+  char *mp_whitelist, *mp_truststore, *mp_crl;
+  guint64 mp_max_bytes;
 } Settings;
 
 static void
@@ -48,6 +51,41 @@ settings_clear(Settings *s)
   g_free(s->data_dir);
   g_free(s->listen);
   g_free(s->pid_file);
+  g_free(s->mp_whitelist);
+  g_free(s->mp_truststore);
+  g_free(s->mp_crl);
+}
+
+/* [services] marketplace = true|false; [marketplace] max_bytes, whitelist,
+ * truststore, crl (docs/marketplace.md). */
+static gboolean
+load_marketplace_config(GKeyFile *kf, const char *path, Settings *s, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean on = g_key_file_get_boolean(kf, "services", "marketplace", &local);
+  if (!local)
+    s->marketplace = on;
+  else if (!g_error_matches(local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+           !g_error_matches(local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s: [services] marketplace: %s", path,
+                local->message);
+    return FALSE;
+  }
+  const char *keys[] = {"whitelist", "truststore", "crl"};
+  char **dest[] = {&s->mp_whitelist, &s->mp_truststore, &s->mp_crl};
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    g_autofree char *v = g_key_file_get_string(kf, "marketplace", keys[i], NULL);
+    if (v && *g_strstrip(v))
+      *dest[i] = g_steal_pointer(&v);
+  }
+  g_autofree char *max = g_key_file_get_string(kf, "marketplace", "max_bytes", NULL);
+  if (max &&
+      !g_ascii_string_to_unsigned(g_strstrip(max), 10, 1, G_MAXUINT32, &s->mp_max_bytes, NULL)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s: [marketplace] max_bytes: invalid: %s", path,
+                max);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* [daemon] data_dir, listen, pid_file; [services] pdisk = true|false.
@@ -79,7 +117,7 @@ load_config(const char *path, Settings *s, GError **error)
                 local->message);
     return FALSE;
   }
-  return TRUE;
+  return load_marketplace_config(kf, path, s, error);
 }
 
 static gboolean
@@ -105,7 +143,8 @@ serve(SlHttpServer *server, const char *host, const Settings *s)
   gboolean v6 = strchr(host, ':') != NULL;
   g_message("stratusd %s listening on https://%s%s%s:%u (data dir %s, services:%s)", SL_VERSION,
             v6 ? "[" : "", host, v6 ? "]" : "", sl_http_server_get_port(server), s->data_dir,
-            s->pdisk ? " pdisk" : " none");
+            s->pdisk ? (s->marketplace ? " pdisk marketplace" : " pdisk")
+                     : (s->marketplace ? " marketplace" : " none"));
   g_main_loop_run(loop);
   g_source_remove(sigterm);
   g_source_remove(sigint);
@@ -166,7 +205,7 @@ main(int argc, char **argv)
   sl_log_init("stratusd");
   signal(SIGPIPE, SIG_IGN);
 
-  Settings s = {.pdisk = TRUE};
+  Settings s = {.pdisk = TRUE, .marketplace = TRUE};
   g_autofree char *config = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
@@ -224,6 +263,7 @@ main(int argc, char **argv)
   g_autoptr(SlHypervisor) hv = NULL;
   g_autoptr(SlImageCache) images = NULL;
   g_autoptr(SlCloud) cloud = NULL;
+  g_autoptr(SlMarketService) market = NULL;
 
   if (!sl_http_parse_listen(s.listen, DEFAULT_PORT, &host, &port, &error))
     goto out;
@@ -256,12 +296,26 @@ main(int argc, char **argv)
   if (!start_cloud(&s, config, store, pdisk, &cloud_settings, &hv, &images, &cloud, &error))
     goto out;
 
+  if (s.marketplace) {
+    g_autofree char *mp_dir = g_build_filename(s.data_dir, "metadata", NULL);
+    SlMarketServiceConfig mc = {.dir = mp_dir,
+                                .max_bytes = (gsize)s.mp_max_bytes,
+                                .whitelist = s.mp_whitelist,
+                                .truststore = s.mp_truststore,
+                                .crl = s.mp_crl};
+    market = sl_market_service_new(store, &mc, &error);
+    if (!market)
+      goto out;
+  }
+
   router = sl_http_router_new();
   sl_http_router_set_auth(router, check_password, auth);
   sl_api_home_register(router);
   if (s.pdisk)
     sl_api_disks_register(router, pdisk);
   sl_api_vms_register(router, cloud);
+  if (market)
+    sl_api_metadata_register(router, market);
 
   server = sl_http_server_start(router, host, port, cert_pem, key_pem, &error);
   if (!server)
@@ -286,6 +340,7 @@ out:
     memset(key_pem, 0, strlen(key_pem));
   /* the router holds api state referring to pdisk: free it first */
   g_clear_pointer(&router, sl_http_router_free);
+  g_clear_pointer(&market, sl_market_service_free);
   g_clear_pointer(&cloud, sl_cloud_free); /* running VMs are adopted at the next start */
   g_clear_pointer(&images, sl_image_cache_free);
   g_clear_pointer(&hv, sl_hypervisor_free);

@@ -16,12 +16,17 @@
 /* ---- requests ---------------------------------------------------------- */
 
 typedef struct {
-  const char *method; /* effective method (after ?method= tunnelling) */
-  const char *path;   /* as received, e.g. "/pswd/disks/" (for messages) */
-  GHashTable *params; /* path parameters: "uuid" -> "…" (never NULL) */
-  GHashTable *query;  /* query arguments (never NULL) */
-  GHashTable *body;   /* body fields, form or JSON object (never NULL) */
-  const char *user;   /* authenticated user; NULL on public routes */
+  const char *method;       /* effective method (after ?method= tunnelling) */
+  const char *path;         /* as received, e.g. "/pswd/disks/" (for messages) */
+  GHashTable *params;       /* path parameters: "uuid" -> "…" (never NULL) */
+  GHashTable *query;        /* query arguments (never NULL) */
+  GHashTable *body;         /* body fields, form or JSON object (never NULL) */
+  const char *user;         /* authenticated user; NULL on public routes */
+  const char *accept;       /* Accept header or NULL */
+  const char *content_type; /* Content-Type header or NULL */
+  const char *host;         /* Host header or NULL */
+  const char *raw;          /* the body as received (SL_HTTP_ROUTE_RAW_BODY routes) */
+  gsize raw_len;
 } SlHttpRequest;
 
 /* Field lookups: NULL when absent. */
@@ -59,6 +64,9 @@ typedef SlHttpResponse *(*SlHttpHandler)(const SlHttpRequest *req, gpointer data
 typedef enum {
   SL_HTTP_ROUTE_AUTH = 0,   /* needs an authenticated user (default) */
   SL_HTTP_ROUTE_PUBLIC = 1, /* served without credentials */
+  /* The body is not parsed: the handler reads req->raw (any content type);
+   * bodies up to sl_http_router_set_raw_body_max() bytes are accepted. */
+  SL_HTTP_ROUTE_RAW_BODY = 2,
 } SlHttpRouteFlags;
 
 typedef struct {
@@ -82,6 +90,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlHttpRouter, sl_http_router_free)
  * is freed. Not thread-safe: register everything before serving. */
 void sl_http_router_add(SlHttpRouter *router, const SlHttpRoute *routes, gsize n, gpointer data,
                         GDestroyNotify destroy);
+/* Largest body of SL_HTTP_ROUTE_RAW_BODY routes (default SL_HTTP_MAX_BODY). */
+void sl_http_router_set_raw_body_max(SlHttpRouter *router, gsize max);
+/* Largest body accepted for a request (the route's limit; SL_HTTP_MAX_BODY
+ * when no route matches). */
+gsize sl_http_router_body_limit(SlHttpRouter *router, const char *method, const char *path);
 /* Without an auth function every authenticated route answers 401. */
 void sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data);
 
@@ -112,6 +125,8 @@ typedef struct {
   GHashTable *query;         /* may be NULL */
   const char *authorization; /* Authorization header or NULL */
   const char *content_type;  /* Content-Type header or NULL */
+  const char *accept;        /* Accept header or NULL */
+  const char *host;          /* Host header or NULL */
   const char *body;          /* may be NULL when body_len == 0 */
   gsize body_len;
 } SlHttpInput;

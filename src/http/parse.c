@@ -21,9 +21,14 @@ sl_http_normalize_path(const char *path)
     len--;
   if (len == 0)
     return g_strdup("/");
+  /* "//" collapsed to "/" (protocols.md §5.1) */
+  GString *out = g_string_sized_new(len + 1);
   if (path[0] != '/')
-    return g_strdup_printf("/%.*s", (int)len, path);
-  return g_strndup(path, len);
+    g_string_append_c(out, '/');
+  for (gsize i = 0; i < len; i++)
+    if (path[i] != '/' || out->len == 0 || out->str[out->len - 1] != '/')
+      g_string_append_c(out, path[i]);
+  return g_string_free(out, FALSE);
 }
 
 const char *

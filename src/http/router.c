@@ -22,6 +22,7 @@ struct SlHttpRouter {
   GArray *owned;   /* of Owned */
   SlHttpAuthFunc auth;
   gpointer auth_data;
+  gsize raw_body_max;
 };
 
 SlHttpRouter *
@@ -30,6 +31,7 @@ sl_http_router_new(void)
   SlHttpRouter *router = g_new0(SlHttpRouter, 1);
   router->entries = g_array_new(FALSE, TRUE, sizeof(Entry));
   router->owned = g_array_new(FALSE, TRUE, sizeof(Owned));
+  router->raw_body_max = SL_HTTP_MAX_BODY;
   return router;
 }
 
@@ -84,6 +86,24 @@ sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data
 {
   router->auth = func;
   router->auth_data = data;
+}
+
+void
+sl_http_router_set_raw_body_max(SlHttpRouter *router, gsize max)
+{
+  router->raw_body_max = max;
+}
+
+gsize
+sl_http_router_body_limit(SlHttpRouter *router, const char *method, const char *path)
+{
+  SlHttpMatch match;
+  gsize limit = SL_HTTP_MAX_BODY;
+  if (sl_http_router_match(router, method, path, &match) == SL_HTTP_MATCH_FOUND &&
+      (match.route->flags & SL_HTTP_ROUTE_RAW_BODY))
+    limit = router->raw_body_max;
+  sl_http_match_clear(&match);
+  return limit;
 }
 
 static gboolean
@@ -224,7 +244,10 @@ sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_
   }
 
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) body = sl_http_parse_body(in->content_type, in->body, in->body_len, &error);
+  gboolean raw = (match.route->flags & SL_HTTP_ROUTE_RAW_BODY) != 0;
+  g_autoptr(GHashTable) body =
+      raw ? g_hash_table_new(g_str_hash, g_str_equal)
+          : sl_http_parse_body(in->content_type, in->body, in->body_len, &error);
   if (!body) {
     sl_http_match_clear(&match);
     return sl_http_response_new_error(error);
@@ -236,6 +259,11 @@ sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_
       .query = query,
       .body = body,
       .user = user,
+      .accept = in->accept,
+      .content_type = in->content_type,
+      .host = in->host,
+      .raw = raw ? in->body : NULL,
+      .raw_len = raw ? in->body_len : 0,
   };
   SlHttpResponse *resp = match.route->handler(&req, match.data);
   sl_http_match_clear(&match);

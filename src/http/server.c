@@ -32,6 +32,7 @@ typedef struct {
   guint status;
   gboolean too_large;
   gboolean answered;
+  gsize max_body;
 } Ctx;
 
 static void *
@@ -134,10 +135,11 @@ access_cb(void *cls, struct MHD_Connection *connection, const char *url, const c
     const char *cl =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     guint64 length = 0;
+    ctx->max_body = sl_http_router_body_limit(server->router, method, url);
     if (cl && (!g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &length, NULL) ||
-               length > SL_HTTP_MAX_BODY)) {
-      g_autoptr(SlHttpResponse) resp =
-          sl_http_response_new_message(413, "request body larger than %d bytes", SL_HTTP_MAX_BODY);
+               length > ctx->max_body)) {
+      g_autoptr(SlHttpResponse) resp = sl_http_response_new_message(
+          413, "request body larger than %" G_GSIZE_FORMAT " bytes", ctx->max_body);
       return queue(connection, ctx, resp);
     }
     return MHD_YES;
@@ -145,7 +147,7 @@ access_cb(void *cls, struct MHD_Connection *connection, const char *url, const c
   if (*upload_data_size > 0) {
     if (!ctx->body)
       ctx->body = g_byte_array_new();
-    if (ctx->too_large || ctx->body->len + *upload_data_size > SL_HTTP_MAX_BODY)
+    if (ctx->too_large || ctx->body->len + *upload_data_size > ctx->max_body)
       ctx->too_large = TRUE;
     else
       g_byte_array_append(ctx->body, (const guint8 *)upload_data, (guint)*upload_data_size);
@@ -153,8 +155,8 @@ access_cb(void *cls, struct MHD_Connection *connection, const char *url, const c
     return MHD_YES;
   }
   if (ctx->too_large) {
-    g_autoptr(SlHttpResponse) resp =
-        sl_http_response_new_message(413, "request body larger than %d bytes", SL_HTTP_MAX_BODY);
+    g_autoptr(SlHttpResponse) resp = sl_http_response_new_message(
+        413, "request body larger than %" G_GSIZE_FORMAT " bytes", ctx->max_body);
     return queue(connection, ctx, resp);
   }
   g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -167,6 +169,8 @@ access_cb(void *cls, struct MHD_Connection *connection, const char *url, const c
           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
       .content_type =
           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+      .accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+      .host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
       .body = ctx->body ? (const char *)ctx->body->data : NULL,
       .body_len = ctx->body ? ctx->body->len : 0,
   };

@@ -78,6 +78,35 @@ const char *const sl_store_sqlite_migrations[] = {
     "  cpu INTEGER,"
     "  ram INTEGER"
     ");",
+    /* 3 -> 4: Marketplace entries (sqlite-market.c); the signed documents are
+     * files under DATA/metadata. loc_kind: 'web' (no location, http(s), ftp),
+     * 'pdisk' or 'other'. latest = 1 on the newest entry of each
+     * (identifier, email). */
+    "CREATE TABLE market ("
+    "  identifier TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  valid TEXT,"
+    "  deprecated INTEGER NOT NULL DEFAULT 0,"
+    "  os TEXT NOT NULL DEFAULT '',"
+    "  os_version TEXT NOT NULL DEFAULT '',"
+    "  os_arch TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  location TEXT,"
+    "  loc_kind TEXT NOT NULL DEFAULT 'web',"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  alternative TEXT,"
+    "  sha1 TEXT NOT NULL DEFAULT '',"
+    "  bytes INTEGER NOT NULL DEFAULT 0,"
+    "  path TEXT NOT NULL,"
+    "  latest INTEGER NOT NULL DEFAULT 0,"
+    "  uploaded INTEGER NOT NULL,"
+    "  PRIMARY KEY (identifier, email, created)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX market_latest ON market(latest, created);"
+    "CREATE INDEX market_id_latest ON market(identifier, latest);"
+    "CREATE INDEX market_email_latest ON market(email, latest);",
 };
 
 const int sl_store_sqlite_migration_count = G_N_ELEMENTS(sl_store_sqlite_migrations);

@@ -83,3 +83,10 @@ gboolean sq_quota_read(Conn *c, const char *user, SlQuota *quota, GError **error
 gboolean sqlite_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
 gboolean sqlite_quota_get(SlStore *store, const char *user, SlQuota *quota, GError **error);
 gboolean sqlite_quota_set(SlStore *store, const char *user, const SlQuota *quota, GError **error);
+
+/* Marketplace entries (sqlite-market.c). */
+gboolean sqlite_market_insert(SlStore *store, const SlMarketRow *row, GError **error);
+SlMarketRow *sqlite_market_get(SlStore *store, const char *identifier, const char *email,
+                               const char *created, GError **error);
+GPtrArray *sqlite_market_search(SlStore *store, const SlMarketQuery *query, gint64 *total,
+                                gint64 *displayed, GError **error);

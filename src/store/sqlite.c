@@ -449,6 +449,9 @@ static const SlStoreOps sqlite_ops = {
     .image_get = sqlite_image_get,
     .image_list = sqlite_image_list,
     .image_delete = sqlite_image_delete,
+    .market_insert = sqlite_market_insert,
+    .market_get = sqlite_market_get,
+    .market_search = sqlite_market_search,
 };
 
 SlStore *

@@ -50,6 +50,12 @@ typedef struct {
   SlImage *(*image_get)(SlStore *store, const char *identifier, GError **error);
   GPtrArray *(*image_list)(SlStore *store, GError **error);
   gboolean (*image_delete)(SlStore *store, const char *identifier, GError **error);
+
+  gboolean (*market_insert)(SlStore *store, const SlMarketRow *row, GError **error);
+  SlMarketRow *(*market_get)(SlStore *store, const char *identifier, const char *email,
+                             const char *created, GError **error);
+  GPtrArray *(*market_search)(SlStore *store, const SlMarketQuery *query, gint64 *total,
+                              gint64 *displayed, GError **error);
 } SlStoreOps;
 
 struct SlStore {

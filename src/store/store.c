@@ -248,3 +248,45 @@ sl_store_image_delete(SlStore *store, const char *identifier, GError **error)
 {
   return store->ops->image_delete(store, identifier, error);
 }
+
+void
+sl_market_row_free(SlMarketRow *row)
+{
+  if (!row)
+    return;
+  g_free(row->identifier);
+  g_free(row->email);
+  g_free(row->created);
+  g_free(row->valid);
+  g_free(row->os);
+  g_free(row->os_version);
+  g_free(row->os_arch);
+  g_free(row->kind);
+  g_free(row->location);
+  g_free(row->title);
+  g_free(row->description);
+  g_free(row->alternative);
+  g_free(row->sha1);
+  g_free(row->path);
+  g_free(row);
+}
+
+gboolean
+sl_store_market_insert(SlStore *store, const SlMarketRow *row, GError **error)
+{
+  return store->ops->market_insert(store, row, error);
+}
+
+SlMarketRow *
+sl_store_market_get(SlStore *store, const char *identifier, const char *email, const char *created,
+                    GError **error)
+{
+  return store->ops->market_get(store, identifier, email, created, error);
+}
+
+GPtrArray *
+sl_store_market_search(SlStore *store, const SlMarketQuery *query, gint64 *total, gint64 *displayed,
+                       GError **error)
+{
+  return store->ops->market_search(store, query, total, displayed, error);
+}

@@ -129,3 +129,51 @@ gboolean sl_store_image_insert(SlStore *store, const SlImage *image, GError **er
 SlImage *sl_store_image_get(SlStore *store, const char *identifier, GError **error);
 GPtrArray *sl_store_image_list(SlStore *store, GError **error); /* SlImage*, by identifier */
 gboolean sl_store_image_delete(SlStore *store, const char *identifier, GError **error);
+
+/* Marketplace entries (sqlite-market.c). Rows are never deleted; the signed
+ * document itself lives in a file (path, relative to the metadata directory).
+ * `latest` is set on the entry with the greatest `created` of each
+ * (identifier, email) and kept up to date by sl_store_market_insert. */
+typedef struct {
+  char *identifier, *email, *created; /* the key; created = endorsement date */
+  char *valid;                        /* dcterms:valid, NULL = no end of validity */
+  gboolean deprecated;
+  char *os, *os_version, *os_arch, *kind;
+  char *location; /* first slterms:location or NULL */
+  char *title, *description, *alternative;
+  char *sha1;
+  guint64 bytes;
+  char *path;
+  gboolean latest;
+  gint64 uploaded; /* unix time of the upload */
+} SlMarketRow;
+void sl_market_row_free(SlMarketRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlMarketRow, sl_market_row_free)
+
+/* Inserts a row and moves the latest flag, in one transaction. Fails with
+ * SL_ERROR_INVALID "older than latest entry" when a stored entry of the same
+ * identifier and email has a later created, SL_ERROR_CONFLICT when the key
+ * exists. row->latest and row->uploaded are ignored. */
+gboolean sl_store_market_insert(SlStore *store, const SlMarketRow *row, GError **error);
+SlMarketRow *sl_store_market_get(SlStore *store, const char *identifier, const char *email,
+                                 const char *created, GError **error);
+
+typedef struct {
+  const char *identifier, *email, *created; /* exact filters, NULL = any */
+  const char *alternative;                  /* exact dcterms:alternative (tag) */
+  gboolean latest_only;                     /* only latest rows (ignored with created) */
+  const char *status;                       /* "valid", "expired", "deprecated"; NULL = any */
+  const char *now;                          /* yyyy-MM-ddTHH:mm:ssZ, for status */
+  const char *location;                     /* "web", "pdisk"; NULL = all */
+  /* Display filters (counted in *displayed only): substring (case-insensitive
+   * ASCII) of any text column, and of os, os_version, os_arch, email, kind. */
+  const char *search;
+  const char *column_search[5];
+  int sort_column; /* DataTables column 1..10 (os … title); 0 = created, newest first */
+  gboolean sort_desc;
+  gint64 offset, limit; /* limit <= 0: all */
+} SlMarketQuery;
+/* Rows matching (SlMarketRow*); *total = count before display filters,
+ * *displayed = count after them (before offset/limit); either may be NULL. */
+GPtrArray *sl_store_market_search(SlStore *store, const SlMarketQuery *query, gint64 *total,
+                                  gint64 *displayed, GError **error);
