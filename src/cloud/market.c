@@ -1,0 +1,407 @@
+/* market.c - Marketplace images for the cloud (market.h). */
+#include "cloud/market.h"
+
+#include "cloud/cloud-private.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#include "sl-config.h"
+#include "market/policy.h"
+#include "market/validate.h"
+#include "market/wrapper.h"
+#include "util/error.h"
+
+#define MAX_ANSWER (64 * 1024 * 1024)
+
+struct SlCloudMarket {
+  SlImageCache *cache;
+  SlFetcher *fetcher;
+  char *endpoint;
+  char *ca_file;
+  char *policy;
+  gboolean policy_required;
+  long timeout_s;
+};
+
+SlCloudMarket *
+sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfig *cfg)
+{
+  SlCloudMarket *m = g_new0(SlCloudMarket, 1);
+  m->cache = cache;
+  m->fetcher = sl_fetcher_new(cache);
+  m->endpoint = g_strdup(cfg->endpoint);
+  while (m->endpoint && g_str_has_suffix(m->endpoint, "/"))
+    m->endpoint[strlen(m->endpoint) - 1] = '\0';
+  m->ca_file = g_strdup(cfg->ca_file);
+  m->policy = g_strdup(cfg->policy);
+  m->policy_required = cfg->policy_required;
+  m->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
+  return m;
+}
+
+void
+sl_cloud_market_free(SlCloudMarket *m)
+{
+  if (!m)
+    return;
+  sl_fetcher_free(m->fetcher);
+  g_free(m->endpoint);
+  g_free(m->ca_file);
+  g_free(m->policy);
+  g_free(m);
+}
+
+int
+sl_cloud_market_progress(SlCloudMarket *m, const char *identifier)
+{
+  return m && identifier ? sl_fetcher_progress(m->fetcher, identifier) : -1;
+}
+
+/* ---- the Marketplace answer ---------------------------------------------- */
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *user)
+{
+  GString *s = user;
+  if (s->len + size * n > MAX_ANSWER)
+    return 0;
+  g_string_append_len(s, data, (gssize)(size * n));
+  return size * n;
+}
+
+/* GET <mp>/metadata/<id>; *status gets the HTTP status (0: no answer). */
+static GString *
+get_entries(SlCloudMarket *m, const char *id, long *status, GError **error)
+{
+  CURL *curl = curl_easy_init();
+  if (!curl) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise libcurl");
+    return NULL;
+  }
+  g_autofree char *url = g_strdup_printf("%s/metadata/%s", m->endpoint, id);
+  GString *body = g_string_new(NULL);
+  char errbuf[CURL_ERROR_SIZE] = "";
+  struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/xml");
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, m->timeout_s);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "stratusd/" SL_VERSION);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (m->ca_file) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, m->ca_file);
+    if (g_file_test("/etc/ssl/certs", G_FILE_TEST_IS_DIR))
+      curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  *status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK || *status == 0 || *status >= 500) {
+    if (rc == CURLE_OK)
+      g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
+                  "Marketplace unreachable: HTTP %ld from %s", *status, url);
+    else
+      g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "Marketplace unreachable: %s: %s", url,
+                  errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    g_string_free(body, TRUE);
+    return NULL;
+  }
+  return body;
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+static gboolean
+usable_location(const char *url)
+{
+  return g_str_has_prefix(url, "http://") || g_str_has_prefix(url, "https://") ||
+         g_str_has_prefix(url, "file://");
+}
+
+typedef enum { CHECK_OK, CHECK_BAD, CHECK_POLICY } Check;
+
+/* One entry: signature, constraints, identifier, validity, policy. *reason
+ * is set on refusal, *out to the entry on success. */
+static Check
+check_entry(GBytes *doc, const char *id, const SlMarketPolicy *policy, gboolean need_location,
+            SlMarketEntry **out, char **reason)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data(doc, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketSigner) signer = NULL;
+  g_autoptr(SlMarketEntry) e =
+      sl_market_validate(data, len, SL_MARKET_CHECK_UPLOAD, &signer, &error);
+  if (!e) {
+    *reason = g_strdup_printf("invalid entry: %s", error->message);
+    return CHECK_BAD;
+  }
+  g_autofree char *who =
+      g_strdup_printf("entry %s/%s", e->email ? e->email : "?", e->created ? e->created : "?");
+  if (g_strcmp0(e->identifier, id) != 0) {
+    *reason = g_strdup_printf("%s: identifier %s is not %s", who, e->identifier, id);
+    return CHECK_BAD;
+  }
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  SlMarketStatus st = sl_market_entry_status(e, now);
+  if (st == SL_MARKET_STATUS_DEPRECATED) {
+    *reason = g_strdup_printf("%s: image deprecated: %s", who,
+                              e->deprecated_reason ? e->deprecated_reason : "");
+    return CHECK_BAD;
+  }
+  if (st == SL_MARKET_STATUS_EXPIRED) {
+    *reason = g_strdup_printf("%s: expired on %s", who, e->valid);
+    return CHECK_BAD;
+  }
+  if (need_location) {
+    gboolean any = FALSE;
+    for (guint i = 0; i < e->locations->len; i++)
+      any = any || usable_location(e->locations->pdata[i]);
+    if (!any) {
+      *reason = g_strdup_printf("%s: no http, https or file location", who);
+      return CHECK_BAD;
+    }
+  }
+  if (policy && !sl_market_policy_check(policy, e, &error)) {
+    *reason = g_strdup_printf("%s: %s", who, error->message);
+    return CHECK_POLICY;
+  }
+  *out = g_steal_pointer(&e);
+  return CHECK_OK;
+}
+
+static gboolean
+load_policy(SlCloudMarket *m, SlMarketPolicy **out, GError **error)
+{
+  *out = NULL;
+  if (!m->policy)
+    return TRUE;
+  g_autoptr(GError) local = NULL;
+  *out = sl_market_policy_load(m->policy, &local);
+  if (*out)
+    return TRUE;
+  if (!m->policy_required && g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND))
+    return TRUE;
+  g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "site policy: %s", local->message);
+  return FALSE;
+}
+
+static json_t *
+cached_spec(const SlImage *im)
+{
+  return json_pack("{s:s, s:s}", "image_path", im->path, "image_kind", im->kind ? im->kind : "raw");
+}
+
+static json_t *
+fetch_spec(const SlMarketEntry *e)
+{
+  json_t *locs = json_array();
+  for (guint i = 0; i < e->locations->len; i++)
+    if (usable_location(e->locations->pdata[i]))
+      json_array_append_new(locs, json_string(e->locations->pdata[i]));
+  json_t *sums = json_array();
+  for (guint i = 0; i < e->checksums->len; i++) {
+    SlMarketChecksum *c = e->checksums->pdata[i];
+    json_array_append_new(sums, json_pack("[s, s]", c->algorithm, c->value));
+  }
+  gsize len = 0;
+  const char *xml = g_bytes_get_data(e->xml, &len);
+  return json_pack("{s:{s:o, s:s, s:I, s:o, s:s%}}", "fetch", "locations", locs, "compression",
+                   e->compression ? e->compression : "", "bytes", (json_int_t)e->bytes, "checksums",
+                   sums, "entry", xml, len);
+}
+
+static gboolean
+save_entry(SlCloudMarket *m, const char *id, GBytes *xml, GError **error)
+{
+  g_autofree char *path = sl_image_cache_entry_path(m->cache, id);
+  gsize len = 0;
+  const char *data = g_bytes_get_data(xml, &len);
+  return g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                  error);
+}
+
+json_t *
+sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
+{
+  if (!sl_identifier_is_valid(id)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid image identifier %s", id);
+    return NULL;
+  }
+  g_autoptr(SlMarketPolicy) policy = NULL;
+  if (!load_policy(m, &policy, error))
+    return NULL;
+  g_autoptr(SlImage) cached = sl_image_cache_get(m->cache, id, NULL);
+  if (cached && g_strcmp0(cached->state, "ready") != 0)
+    g_clear_pointer(&cached, sl_image_free);
+  g_autofree char *cached_reason = NULL;
+  if (cached) {
+    g_autofree char *path = sl_image_cache_entry_path(m->cache, id);
+    g_autofree char *xml = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &xml, &len, NULL))
+      return cached_spec(cached); /* registered by the operator */
+    g_autoptr(GBytes) doc = g_bytes_new_take(g_steal_pointer(&xml), len);
+    g_autoptr(SlMarketEntry) e = NULL;
+    if (check_entry(doc, id, policy, FALSE, &e, &cached_reason) == CHECK_OK)
+      return cached_spec(cached);
+  }
+  long status = 0;
+  g_autoptr(GError) net = NULL;
+  g_autoptr(GString) answer = get_entries(m, id, &status, &net);
+  if (!answer) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "%s (image %s %s%s)", net->message, id,
+                cached ? "is cached but its entry is not usable: " : "is not cached",
+                cached ? cached_reason : "");
+    return NULL;
+  }
+  if (status == 404 || status < 200 || status > 299) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "no valid Marketplace entry for image %s (HTTP %ld from the Marketplace)%s%s", id,
+                status, cached_reason ? "; cached " : "", cached_reason ? cached_reason : "");
+    return NULL;
+  }
+  g_autoptr(GPtrArray) docs = sl_market_split_entries(answer->str, answer->len);
+  g_autoptr(GString) reasons = g_string_new(NULL);
+  gboolean policy_refused = FALSE;
+  g_autoptr(SlMarketEntry) best = NULL;
+  for (guint i = 0; i < docs->len; i++) {
+    SlMarketEntry *e = NULL;
+    g_autofree char *reason = NULL;
+    Check r = check_entry(docs->pdata[i], id, policy, !cached, &e, &reason);
+    if (r != CHECK_OK) {
+      policy_refused = policy_refused || r == CHECK_POLICY;
+      g_string_append_printf(reasons, "%s%s", reasons->len ? "; " : "", reason);
+      g_message("image %s: %s", id, reason);
+      continue;
+    }
+    if (!best || sl_market_entry_is_newer(e, best)) {
+      sl_market_entry_free(best);
+      best = e;
+    } else {
+      sl_market_entry_free(e);
+    }
+  }
+  if (!best) {
+    if (docs->len == 0)
+      g_string_append(reasons, "the Marketplace answer holds no entry");
+    if (policy_refused)
+      g_set_error(error, SL_ERROR, SL_ERROR_FORBIDDEN, "%s; " SL_MARKET_POLICY_REFUSED,
+                  reasons->str);
+    else
+      g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "no valid Marketplace entry for image %s: %s",
+                  id, reasons->str);
+    return NULL;
+  }
+  if (!save_entry(m, id, best->xml, error))
+    return NULL;
+  return cached ? cached_spec(cached) : fetch_spec(best);
+}
+
+/* ---- Prolog ------------------------------------------------------------------- */
+
+void
+sl_cloud_market_fetch(SlCloudMarket *m, const char *id, json_t *fetch, SlFetchDoneFunc done,
+                      gpointer data)
+{
+  json_t *locs = json_object_get(fetch, "locations");
+  json_t *sums = json_object_get(fetch, "checksums");
+  g_autoptr(GPtrArray) alts = g_ptr_array_new();
+  for (size_t i = 1; i < json_array_size(locs); i++)
+    g_ptr_array_add(alts, (gpointer)json_string_value(json_array_get(locs, i)));
+  g_ptr_array_add(alts, NULL);
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new();
+  for (size_t i = 0; i < json_array_size(sums); i++) {
+    g_ptr_array_add(pairs, (gpointer)json_string_value(json_array_get(json_array_get(sums, i), 0)));
+    g_ptr_array_add(pairs, (gpointer)json_string_value(json_array_get(json_array_get(sums, i), 1)));
+  }
+  g_ptr_array_add(pairs, NULL);
+  SlFetchRequest req = {
+      .url = json_string_value(json_array_get(locs, 0)),
+      .alternatives = (const char *const *)alts->pdata,
+      .compression = json_string_value(json_object_get(fetch, "compression")),
+      .check_bytes = TRUE,
+      .bytes = (guint64)json_integer_value(json_object_get(fetch, "bytes")),
+      .checksums = (const char *const *)pairs->pdata,
+      .ca_file = m->ca_file,
+  };
+  /* the entry goes next to the image before the image exists: a cached
+   * image fetched from the Marketplace always has its entry */
+  const char *xml = json_string_value(json_object_get(fetch, "entry"));
+  if (xml) {
+    g_autoptr(GBytes) doc = g_bytes_new(xml, json_string_length(json_object_get(fetch, "entry")));
+    g_autoptr(GError) error = NULL;
+    if (!save_entry(m, id, doc, &error))
+      g_warning("image %s: cannot keep its entry: %s", id, error->message);
+  }
+  if (!req.url) {
+    g_autoptr(GError) error =
+        g_error_new(SL_ERROR, SL_ERROR_INVALID, "image %s has no usable location", id);
+    done(NULL, error, data);
+    return;
+  }
+  sl_fetcher_fetch(m->fetcher, id, &req, done, data);
+}
+
+/* ---- glue with the VM state machine (main context) ------------------------ */
+
+typedef struct {
+  Vm *vm;
+  char *id;
+} Waiting;
+
+static void
+prolog_fetched(const SlImage *image, const GError *error, gpointer data)
+{
+  Waiting *w = data;
+  Vm *vm = w->vm;
+  if (vm->cloud && !vm->cleanup) { /* else: killed meanwhile, already cleaned up */
+    if (!image) {
+      g_autofree char *msg =
+          g_strdup_printf("image download failed: %s", error ? error->message : "unknown error");
+      sl_cloud_vm_finish(vm, SL_VM_FAILED, msg);
+    } else {
+      sl_cloud_vm_overlay(vm);
+    }
+  }
+  sl_cloud_vm_unref(vm);
+  g_free(w->id);
+  g_free(w);
+}
+
+void
+sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch)
+{
+  SlCloud *c = vm->cloud;
+  Waiting *w = g_new0(Waiting, 1);
+  w->vm = vm;
+  vm->refs++;
+  w->id = g_strdup(identifier);
+  if (!c->market) {
+    g_autoptr(GError) error =
+        g_error_new(SL_ERROR, SL_ERROR_UNAVAILABLE,
+                    "image %s is not cached and no Marketplace is set", identifier);
+    prolog_fetched(NULL, error, w);
+    return;
+  }
+  g_message("vm %" G_GINT64_FORMAT ": image %s: fetching from the Marketplace", vm->id, identifier);
+  sl_cloud_market_fetch(c->market, identifier, fetch, prolog_fetched, w);
+}
+
+int
+sl_cloud_vm_progress(SlCloud *c, const SlVm *v)
+{
+  if (v->state != SL_VM_PROLOG)
+    return -1;
+  return sl_cloud_market_progress(c->market, v->image);
+}

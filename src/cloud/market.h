@@ -1,0 +1,55 @@
+/* market.h - Marketplace images for the cloud (protocols.md §5.5, §1.2;
+ * docs/images.md).
+ *
+ * At request time (POST /vms/, a REST worker thread, synchronous):
+ *  - image cached with its signed entry (DATA/images/<id>.xml) whose
+ *    signature still verifies, that is still valid (not expired, not
+ *    deprecated) and that the site policy accepts: used, no network;
+ *  - image cached without an entry (registered by the operator with
+ *    `stratus-admin image add`): used as it is;
+ *  - otherwise GET <marketplace>/metadata/<id> (Accept: application/xml):
+ *    every returned entry is checked here (signature verified locally,
+ *    constraints, identifier, validity, deprecation, a usable location, site
+ *    policy); the newest passing entry wins. A cached image gets the new
+ *    entry; an uncached one is downloaded in Prolog (spec "fetch").
+ *    Refusals: SL_ERROR_FORBIDDEN "<per-entry reasons>; Image isn't valid
+ *    according to site policy", SL_ERROR_INVALID "no valid Marketplace entry
+ *    for image <id>: ..." (404 of the Marketplace, or every entry bad),
+ *    SL_ERROR_UNAVAILABLE "Marketplace unreachable: <detail>".
+ * In Prolog (main context): the download through the per-identifier
+ * in-flight table (image/fetch.h); the VM fails with "image download failed:
+ * <reason>" (tampered bytes, size, network).
+ */
+#pragma once
+#include <jansson.h>
+
+#include "image/cache.h"
+#include "image/fetch.h"
+
+typedef struct SlCloudMarket SlCloudMarket;
+
+typedef struct {
+  const char *endpoint;     /* Marketplace base URL, e.g. https://127.0.0.1:2634 */
+  const char *ca_file;      /* CA trusted (besides the system store) for the Marketplace and
+                               image locations; NULL = system store only */
+  const char *policy;       /* site policy file; NULL = none */
+  gboolean policy_required; /* a missing policy file is an error (configured explicitly) */
+  long timeout_s;           /* Marketplace request timeout; 0 = 30 */
+} SlCloudMarketConfig;
+
+SlCloudMarket *sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfig *cfg);
+/* Cancels and waits for downloads in flight. */
+void sl_cloud_market_free(SlCloudMarket *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloudMarket, sl_cloud_market_free)
+
+/* Request time (see above). Returns the spec members to merge: either
+ * {"image_path", "image_kind"} or {"fetch": {...}}. */
+json_t *sl_cloud_market_resolve(SlCloudMarket *m, const char *identifier, GError **error);
+
+/* Prolog: downloads (or joins the download of) identifier as described by the
+ * spec's "fetch" object; done runs in the main context. */
+void sl_cloud_market_fetch(SlCloudMarket *m, const char *identifier, json_t *fetch,
+                           SlFetchDoneFunc done, gpointer data);
+
+/* Download progress of identifier in percent, or -1 when none is in flight. */
+int sl_cloud_market_progress(SlCloudMarket *m, const char *identifier);
