@@ -165,6 +165,12 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
 {
   if (!sl_cloud_settings_load(cs, config, error))
     return FALSE;
+  /* --save: [mail], [marketplace], [endorser]; this daemon's address and CA */
+  g_auto(SlSaveSettings) save = {0};
+  if (!sl_save_settings_load(&save, config, error))
+    return FALSE;
+  save.endpoint = g_strdup(s->listen);
+  save.ca_file = g_build_filename(s->data_dir, "tls", "ca.crt", NULL);
   if (g_strcmp0(cs->hypervisor, "fake") == 0) {
     g_warning("[cloud] hypervisor = fake: no VM really runs (tests and benchmarks only)");
     *hv = sl_hypervisor_fake_new();
@@ -186,6 +192,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
       .ram_overcommit = cs->ram_overcommit,
       .prolog_delay_ms = cs->prolog_delay_ms,
       .pdisk = s->pdisk ? pdisk : NULL,
+      .save = &save,
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
   return *cloud && sl_cloud_recover(*cloud, error);
@@ -302,7 +309,9 @@ main(int argc, char **argv)
                                 .max_bytes = (gsize)s.mp_max_bytes,
                                 .whitelist = s.mp_whitelist,
                                 .truststore = s.mp_truststore,
-                                .crl = s.mp_crl};
+                                .crl = s.mp_crl,
+                                /* test hook: a fixed clock for validity checks */
+                                .now = g_getenv("STRATUSD_TEST_MARKET_NOW")};
     market = sl_market_service_new(store, &mc, &error);
     if (!market)
       goto out;

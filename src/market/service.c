@@ -14,6 +14,7 @@ struct SlMarketService {
   char *dir;
   gsize max_bytes;
   SlMarketWhitelist *whitelist;
+  char *now;          /* fixed clock (tests) or NULL */
   GMutex upload_lock; /* one upload at a time between "latest?" and insert */
 };
 
@@ -38,6 +39,7 @@ sl_market_service_new(SlStore *store, const SlMarketServiceConfig *config, GErro
   svc->dir = g_strdup(config->dir);
   svc->max_bytes = config->max_bytes ? config->max_bytes : SL_MARKET_MAX_BYTES;
   svc->whitelist = g_steal_pointer(&wl);
+  svc->now = config->now && *config->now ? g_strdup(config->now) : NULL;
   g_mutex_init(&svc->upload_lock);
   return svc;
 }
@@ -50,6 +52,7 @@ sl_market_service_free(SlMarketService *svc)
   sl_market_whitelist_free(svc->whitelist);
   g_mutex_clear(&svc->upload_lock);
   g_free(svc->dir);
+  g_free(svc->now);
   g_free(svc);
 }
 
@@ -131,6 +134,7 @@ store_entry(SlMarketService *svc, const SlMarketEntry *entry, const char *data, 
     g_propagate_error(error, g_steal_pointer(&local));
     return NULL;
   }
+  g_clear_error(&local);
   SlMarketQuery q = {
       .identifier = entry->identifier, .email = entry->email, .latest_only = TRUE, .limit = 1};
   g_autoptr(GPtrArray) latest = sl_store_market_search(svc->store, &q, NULL, NULL, error);
@@ -229,6 +233,8 @@ sl_market_service_search(SlMarketService *svc, const SlMarketQuery *query, gint6
 {
   SlMarketQuery q = *query;
   g_autofree char *now = NULL;
+  if (!q.now)
+    q.now = svc->now;
   if (!q.now) {
     g_autoptr(GDateTime) t = g_date_time_new_now_utc();
     q.now = now = sl_market_format_date(t);

@@ -26,6 +26,7 @@ typedef struct {
   const char *whitelist;  /* file of DNs, one per line; NULL: no whitelist */
   const char *truststore; /* CA bundle (PEM); required with a whitelist */
   const char *crl;        /* PEM CRL file or directory of them; NULL: no CRL check */
+  const char *now;        /* fixed "current time" yyyy-MM-ddTHH:mm:ssZ (tests); NULL: clock */
 } SlMarketServiceConfig;
 
 #define SL_MARKET_MAX_BYTES ((gsize)10240000)
