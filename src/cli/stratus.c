@@ -13,14 +13,30 @@ extern const SlCommand sl_cmd_describe_images; /* cmd-describe-images.c (not in 
 
 /* name, summary, options, run and implemented flag: see each cmd-<name>.c. */
 static const SlCommand *const sl_commands[] = {
-    &sl_cmd_copy_config,        &sl_cmd_describe_instance, &sl_cmd_run_instance,
-    &sl_cmd_kill_instance,      &sl_cmd_shutdown_instance, &sl_cmd_describe_volumes,
-    &sl_cmd_create_volume,      &sl_cmd_delete_volume,     &sl_cmd_attach_volume,
-    &sl_cmd_detach_volume,      &sl_cmd_update_volume,     &sl_cmd_build_metadata,
-    &sl_cmd_sign_metadata,      &sl_cmd_validate_metadata, &sl_cmd_upload_metadata,
-    &sl_cmd_deprecate_metadata, &sl_cmd_describe_images,   &sl_cmd_create_image,
-    &sl_cmd_upload_image,       &sl_cmd_connect_instance,  &sl_cmd_hash_password,
-    &sl_cmd_prepare_context,    &sl_cmd_run_cluster,       NULL,
+    &sl_cmd_copy_config,
+    &sl_cmd_describe_instance,
+    &sl_cmd_run_instance,
+    &sl_cmd_kill_instance,
+    &sl_cmd_shutdown_instance,
+    &sl_cmd_describe_volumes,
+    &sl_cmd_create_volume,
+    &sl_cmd_delete_volume,
+    &sl_cmd_attach_volume,
+    &sl_cmd_detach_volume,
+    &sl_cmd_update_volume,
+    &sl_cmd_build_metadata,
+    &sl_cmd_sign_metadata,
+    &sl_cmd_validate_metadata,
+    &sl_cmd_upload_metadata,
+    &sl_cmd_deprecate_metadata,
+    &sl_cmd_describe_images,
+    &sl_cmd_create_image,
+    &sl_cmd_upload_image,
+    &sl_cmd_connect_instance,
+    &sl_cmd_hash_password,
+    &sl_cmd_prepare_context,
+    &sl_cmd_run_cluster,
+    NULL,
 };
 
 static const SlCommand *
