@@ -11,7 +11,7 @@ commands=(copy-config describe-instance run-instance kill-instance shutdown-inst
 expect "the guide's 22 commands are listed" test ${#commands[@]} -eq 22
 
 # Commands whose real work needs services not built yet (hot-plug, Marketplace, context).
-not_yet=(upload-metadata deprecate-metadata create-image
+not_yet=(create-image
   upload-image run-cluster)
 
 version=$(stratus --version)
