@@ -8,7 +8,12 @@
  */
 #include "pdisk/pdisk.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -238,6 +243,111 @@ sl_pdisk_create(SlPdisk *pdisk, const char *user, const SlDiskFields *fields, GE
   disk->state = SL_DISK_STATE_READY;
   disk->users = 0;
   g_debug("pdisk: %s created %s (%" G_GINT64_FORMAT " GiB)", user, disk->uuid, disk->size);
+  return g_steal_pointer(&disk);
+}
+
+/* Copies src to dst (another file system), then removes src. */
+static gboolean
+copy_bytes(const char *src, const char *dst, GError **error)
+{
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  int out = in >= 0 ? open(dst, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+  gboolean ok = in >= 0 && out >= 0;
+  char buf[1 << 16];
+  ssize_t n = 0;
+  while (ok && (n = read(in, buf, sizeof buf)) > 0)
+    for (ssize_t off = 0; ok && off < n;) {
+      ssize_t w = write(out, buf + off, (size_t)(n - off));
+      ok = w > 0;
+      off += w > 0 ? w : 0;
+    }
+  ok = ok && n == 0;
+  int e = errno;
+  if (in >= 0)
+    close(in);
+  if (out >= 0)
+    close(out);
+  if (!ok)
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot copy %s to %s: %s", src, dst,
+                g_strerror(e));
+  else
+    g_unlink(src);
+  return ok;
+}
+
+/* Moves (same file system) or copies src over the fresh volume file, fsync'd. */
+static gboolean
+import_bytes(const char *src, const char *dst, GError **error)
+{
+  if (g_rename(src, dst) != 0) {
+    int e = errno;
+    if (e != EXDEV) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot move %s to %s: %s", src, dst,
+                  g_strerror(e));
+      return FALSE;
+    }
+    if (!copy_bytes(src, dst, error))
+      return FALSE;
+  }
+  int fd = open(dst, O_RDONLY | O_CLOEXEC);
+  gboolean ok = fd >= 0 && fsync(fd) == 0;
+  if (fd >= 0)
+    close(fd);
+  g_autofree char *dir = g_path_get_dirname(dst);
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ok = fsync(dfd) == 0 && ok;
+    close(dfd);
+  }
+  if (!ok)
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot sync %s: %s", dst, g_strerror(errno));
+  return ok;
+}
+
+SlDisk *
+sl_pdisk_import(SlPdisk *pdisk, const char *user, const char *uuid, const SlDiskFields *fields,
+                const char *src, GError **error)
+{
+  g_return_val_if_fail(user != NULL && src != NULL, NULL);
+  GStatBuf st;
+  if (g_stat(src, &st) != 0 || !S_ISREG(st.st_mode)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "cannot import %s: %s", src,
+                g_strerror(errno));
+    return NULL;
+  }
+  if (uuid && !sl_pdisk_uuid_is_valid(uuid)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "Invalid UUID %s", uuid);
+    return NULL;
+  }
+  g_autoptr(SlDisk) disk = sl_disk_new();
+  SlDiskFields f = fields ? *fields : (SlDiskFields){0};
+  f.size = NULL;
+  if (!apply_fields(disk, &f, FALSE, error))
+    return NULL;
+  disk->size = MAX((gint64)(((guint64)st.st_size + GIB - 1) / GIB), SL_PDISK_MIN_SIZE);
+  disk->uuid = uuid ? g_strdup(uuid) : g_uuid_string_random();
+  disk->owner = g_strdup(user);
+  disk->created = g_get_real_time() / G_USEC_PER_SEC;
+  disk->state = SL_DISK_STATE_CREATING;
+  if (!sl_store_disk_insert(pdisk->store, disk, error))
+    return NULL;
+  GError *err = NULL;
+  g_autofree char *dst = pdisk->storage->ops->path(pdisk->storage, disk->uuid);
+  if (!pdisk->storage->ops->create(pdisk->storage, disk->uuid, (guint64)st.st_size, &err) ||
+      !import_bytes(src, dst, &err)) {
+    g_warning("pdisk: cannot import volume %s: %s", disk->uuid, err->message);
+    g_autoptr(GError) undo = NULL;
+    if (!pdisk->storage->ops->remove(pdisk->storage, disk->uuid, &undo) ||
+        !sl_store_disk_delete(pdisk->store, disk->uuid, &undo))
+      g_warning("pdisk: cannot undo failed import %s: %s", disk->uuid, undo->message);
+    g_propagate_error(error, err);
+    return NULL;
+  }
+  if (!sl_store_disk_set_state(pdisk->store, disk->uuid, SL_DISK_STATE_READY, error))
+    return NULL; /* CREATING: recovery removes row and file */
+  disk->state = SL_DISK_STATE_READY;
+  disk->users = 0;
+  g_debug("pdisk: %s imported %s as %s", user, src, disk->uuid);
   return g_steal_pointer(&disk);
 }
 

@@ -44,6 +44,14 @@ typedef struct {
 /* Returns the new disk (READY). */
 SlDisk *sl_pdisk_create(SlPdisk *pdisk, const char *user, const SlDiskFields *fields,
                         GError **error);
+/* A READY volume of `user` whose bytes are the file src (moved into the
+ * storage on the same file system, else copied; fsync'd): the row stays
+ * CREATING until the bytes are complete, so a crash never shows a half
+ * volume. uuid NULL = random; size = ceil(bytes / GiB), at least 1; fields'
+ * size is ignored. The volume file holds exactly the bytes of src (a saved
+ * machine image keeps its SHA-1). src is gone on success. */
+SlDisk *sl_pdisk_import(SlPdisk *pdisk, const char *user, const char *uuid,
+                        const SlDiskFields *fields, const char *src, GError **error);
 GPtrArray *sl_pdisk_list(SlPdisk *pdisk, const char *user,
                          GError **error); /* SlDisk*, newest first */
 SlDisk *sl_pdisk_get(SlPdisk *pdisk, const char *user, const char *uuid, GError **error);
