@@ -146,7 +146,7 @@ create_vms(const SlHttpRequest *req, gpointer data)
 {
   g_autoptr(GError) error = NULL;
   SlVmRequest r = {0};
-  json_t *context = NULL, *persistent = NULL, *readonly = NULL;
+  json_t *context = NULL, *persistent = NULL, *readonly = NULL, *save = NULL;
   r.image = sl_http_request_field(req, "image");
   r.type = sl_http_request_field(req, "type");
   r.name = sl_http_request_field(req, "name");
@@ -160,10 +160,6 @@ create_vms(const SlHttpRequest *req, gpointer data)
     ok = FALSE;
   }
   r.volatile_disk = MAX(r.volatile_disk, 0);
-  if (ok && sl_http_request_field(req, "save")) {
-    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "save is not supported yet");
-    ok = FALSE;
-  }
   if (ok && sl_http_request_field(req, "cloud_init")) {
     g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "cloud_init is not supported yet");
     ok = FALSE;
@@ -180,13 +176,19 @@ create_vms(const SlHttpRequest *req, gpointer data)
     readonly = json_field(req, "readonly_disks", FALSE, &error);
     ok = !error;
   }
+  if (ok) {
+    save = json_field(req, "save", TRUE, &error);
+    ok = !error;
+  }
   r.context = context;
   r.persistent = persistent;
   r.readonly = readonly;
+  r.save = save;
   g_autoptr(GPtrArray) vms = ok ? sl_cloud_vm_create(data, req->user, &r, &error) : NULL;
   json_decref(context);
   json_decref(persistent);
   json_decref(readonly);
+  json_decref(save);
   if (!vms)
     return fail(error);
   json_t *arr = json_array();

@@ -42,6 +42,8 @@ struct SlCloud {
   SlPdisk *pdisk;       /* NULL: no persistent disks */
   char *node;           /* host name written into mount rows */
   GHashTable *disk_ops; /* "<vm>/<device>" of hot-plug operations in flight; main context */
+  /* save.c */
+  struct SaveCtx *save;
 };
 
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
   GSList *waiters;     /* Call*: completed when the clean-up ends */
   guint64 cpu_ticks;   /* utime + stime at the last sample */
   gint64 cpu_time;     /* monotonic µs of the last sample */
+  gpointer save;       /* SaveJob* while the Epilog saves the disk (save.c) */
 } Vm;
 
 /* lifecycle.c */
@@ -78,6 +81,16 @@ void sl_cloud_vm_adopt(Vm *vm, gboolean query);
 /* Restart the shutdown timer for `seconds`. */
 void sl_cloud_vm_arm_timeout(Vm *vm, guint seconds);
 void sl_cloud_rm_tree(const char *path);
+/* Resume the clean-up of a VM whose busy step has ended (after a kill). */
+void sl_cloud_vm_cleanup(Vm *vm);
+
+/* save.c (docs/save.md) */
+void sl_cloud_save_init(SlCloud *c, const SlCloudConfig *cfg);
+void sl_cloud_save_clear(SlCloud *c); /* waits for worker steps in flight */
+/* Epilog of a VM created with `save`: starts (or resumes) the save, which
+ * finishes the VM itself; FALSE when the VM has nothing to save. */
+gboolean sl_cloud_save_begin(Vm *vm);
+void sl_cloud_save_recover(SlCloud *c, GPtrArray *rows); /* stray save dirs */
 
 /* limits.c */
 void sl_cloud_limits_init(SlCloud *c, const SlCloudConfig *cfg);

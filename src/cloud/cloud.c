@@ -245,6 +245,7 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   c->prolog_delay_ms = cfg->prolog_delay_ms;
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
+  sl_cloud_save_init(c, cfg);
   return c;
 }
 
@@ -254,6 +255,7 @@ sl_cloud_free(SlCloud *c)
   if (!c)
     return;
   g_clear_handle_id(&c->cpu_timer, g_source_remove);
+  sl_cloud_save_clear(c);
   GHashTableIter it;
   gpointer key, value;
   g_hash_table_iter_init(&it, c->vms);
@@ -287,6 +289,39 @@ invalid(GError **error, const char *fmt, ...)
   va_end(ap);
   g_set_error_literal(error, SL_ERROR, SL_ERROR_INVALID, msg);
   return FALSE;
+}
+
+/* The `save` object (protocols.md §7.1): every field a one-line UTF-8 string;
+ * author, author_email, image_version, title, comment required. */
+static gboolean
+check_save(const SlVmRequest *r, json_t **out, GError **error)
+{
+  static const char *const required[] = {"author", "author_email", "image_version", "title",
+                                         "comment"};
+  if (!json_is_object(r->save))
+    return invalid(error, "save must be an object");
+  if (r->number > 1)
+    return invalid(error, "save needs a single VM (number 1)");
+  json_t *save = json_object();
+  for (size_t i = 0; i < G_N_ELEMENTS(required) + 1; i++) {
+    const char *key = i < G_N_ELEMENTS(required) ? required[i] : "marketplace";
+    json_t *v = json_object_get(r->save, key);
+    const char *text = json_string_value(v);
+    if (!v && i == G_N_ELEMENTS(required))
+      break;
+    if (!text || (!*text && i < G_N_ELEMENTS(required)) || strlen(text) > 1024 ||
+        !g_utf8_validate(text, -1, NULL) || strpbrk(text, "\r\n")) {
+      json_decref(save);
+      return invalid(error, "save: %s must be a non-empty one-line string", key);
+    }
+    json_object_set(save, key, v);
+  }
+  if (!sl_mail_address_is_valid(json_string_value(json_object_get(save, "author_email")))) {
+    json_decref(save);
+    return invalid(error, "save: invalid author_email");
+  }
+  *out = save;
+  return TRUE;
 }
 
 /* Validates the request; fills the spec JSON (stolen into *spec_out). */
@@ -341,9 +376,15 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
     json_decref(ctx);
     return FALSE;
   }
+  json_t *save = NULL;
+  if (r->save && !check_save(r, &save, error)) {
+    json_decref(ctx);
+    return FALSE;
+  }
   *image = sl_image_cache_get(c->images, r->image, error);
   if (!*image) {
     json_decref(ctx);
+    json_decref(save);
     return FALSE;
   }
   json_t *ports = json_array();
@@ -354,6 +395,10 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
                 "image_kind", (*image)->kind ? (*image)->kind : "raw", "context", ctx, "public_key",
                 r->public_key, "volatile_disk", (json_int_t)r->volatile_disk, "ports", ports,
                 "outbound", c->outbound, "network", "public", "type", r->type);
+  if (*spec_out && save)
+    json_object_set_new(*spec_out, "save", save);
+  else
+    json_decref(save);
   return *spec_out != NULL || invalid(error, "invalid request");
 }
 

@@ -24,6 +24,7 @@
 #include "conf/vm.h"
 #include "hypervisor/driver.h"
 #include "image/cache.h"
+#include "cloud/save.h"
 #include "pdisk/pdisk.h"
 #include "store/store.h"
 
@@ -50,6 +51,7 @@ typedef struct {
   guint prolog_delay_ms; /* test hook: pause after the overlay; 0 = none */
   SlPdisk *pdisk;        /* persistent disks inside VMs; NULL = refused */
   const char *node;      /* node name in mount rows; NULL = g_get_host_name() */
+  const SlSaveSettings *save; /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor
@@ -83,6 +85,9 @@ typedef struct {
   json_t *context;    /* object KEY -> string, or NULL (borrowed) */
   json_t *persistent; /* array of volume UUIDs (attached at boot), or NULL */
   json_t *readonly;   /* array of identifiers, or NULL: not supported yet */
+  /* --save (save.h): {author, author_email, image_version, title, comment
+   * [, marketplace]}, or NULL. Needs number 1. */
+  json_t *save;
 } SlVmRequest;
 
 /* Allocates every VM of the request with its address in one transaction
@@ -112,6 +117,9 @@ SlMount *sl_cloud_vm_detach_disk(SlCloud *cloud, const char *user, gint64 id, co
                                  GError **error);
 /* The VM's mount rows (SlMount*), by creation. No rights check. */
 GPtrArray *sl_cloud_vm_disks(SlCloud *cloud, gint64 id, GError **error);
+
+/* Test seams of the save (save.h); NULL = the real upload and mail. */
+void sl_cloud_set_save_hooks(SlCloud *cloud, const SlSaveHooks *hooks);
 
 /* Instance types (types.c, protocols.md §2.3). */
 typedef struct {

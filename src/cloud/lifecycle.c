@@ -185,6 +185,12 @@ cleanup(Vm *vm)
 }
 
 void
+sl_cloud_vm_cleanup(Vm *vm)
+{
+  cleanup(vm);
+}
+
+void
 sl_cloud_vm_finish(Vm *vm, SlVmState state, const char *reason)
 {
   g_autofree char *line = reason ? one_line(reason) : NULL;
@@ -203,7 +209,8 @@ epilog(Vm *vm, const char *why)
 {
   g_message("vm %" G_GINT64_FORMAT ": %s", vm->id, why);
   set_state(vm, SL_VM_EPILOG, NULL);
-  /* later: save the disk here (--save) */
+  if (sl_cloud_save_begin(vm)) /* --save: the save finishes the VM (save.c) */
+    return;
   sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
 }
 

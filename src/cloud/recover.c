@@ -10,7 +10,7 @@
  *    "interrupted by a daemon restart during <State>", any process destroyed,
  *    run dir removed, address released. (Resuming Prolog would be possible,
  *    but a client waiting on it has long given up; failing is predictable.)
- *  Epilog: finish it -> Done.
+ *  Epilog: finish it -> Done; a VM being saved resumes its save (save.c).
  *  Done / Failed with an address still held: finish the clean-up.
  *  Run dirs with no VM holding resources: any process destroyed, dir removed.
  */
@@ -55,7 +55,8 @@ recover_row(SlCloud *c, SlVm *row, GHashTable *keep)
   }
   case SL_VM_EPILOG:
     sl_cloud_vm_adopt(vm, FALSE);
-    sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+    if (!sl_cloud_save_begin(vm))
+      sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
     return;
   default: /* Done / Failed with an address */
     sl_cloud_vm_adopt(vm, FALSE);
@@ -101,6 +102,7 @@ sl_cloud_recover(SlCloud *c, GError **error)
   for (guint i = 0; i < rows->len; i++)
     recover_row(c, rows->pdata[i], keep);
   sl_cloud_disks_recover(c, rows);
+  sl_cloud_save_recover(c, rows);
   recover_dirs(c, keep);
   return TRUE;
 }
