@@ -18,5 +18,8 @@ void sl_api_disks_register(SlHttpRouter *router, SlPdisk *pdisk);
 /* /vms/…, /types/ : virtual machines (docs/rest-vm.md). */
 void sl_api_vms_register(SlHttpRouter *router, SlCloud *cloud);
 
+/* GET /images/<name> : files of DATA/published, no authentication (docs/images.md). */
+void sl_api_images_register(SlHttpRouter *router, const char *data_dir);
+
 /* /metadata… : the Marketplace (docs/marketplace.md), no authentication. */
 void sl_api_metadata_register(SlHttpRouter *router, SlMarketService *svc);

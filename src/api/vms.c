@@ -77,6 +77,9 @@ vm_json(const SlVm *v, SlCloud *cloud)
   json_object_set_new(o, "created", json_string(created));
   if (v->error)
     json_object_set_new(o, "error", json_string(v->error));
+  int progress = sl_cloud_vm_progress(cloud, v); /* image download in Prolog */
+  if (progress >= 0)
+    json_object_set_new(o, "progress", json_sprintf("%d%%", progress));
   json_t *disks = disks_json(v, spec);
   add_persistent(disks, cloud, v);
   json_object_set_new(o, "disks", disks);
@@ -160,6 +163,7 @@ create_vms(const SlHttpRequest *req, gpointer data)
     ok = FALSE;
   }
   r.volatile_disk = MAX(r.volatile_disk, 0);
+
   if (ok && sl_http_request_field(req, "cloud_init")) {
     g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "cloud_init is not supported yet");
     ok = FALSE;

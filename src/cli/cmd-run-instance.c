@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "context-args.h"
+#include "manifest.h"
 #include "vm.h"
 
 #define NOT_YET " (not supported yet: ignored with a warning)"
@@ -182,7 +183,7 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Do not check that the image is available" NOT_YET},
+     .help = "Do not check the image's Marketplace entry before asking the cloud"},
     {.name = "vm-name",
      .short_name = 0,
      .type = SL_OPT_STRING,
@@ -286,19 +287,10 @@ run(SlCli *cli, char **args)
       }
     }
   }
-  static const char *const unsupported[] = {"vnc-port",
-                                            "vnc-listen",
-                                            "vm-requirements",
-                                            "vm-template-file",
-                                            "vm-cpu-amount",
-                                            "vm-disks-bus",
-                                            "local-ip",
-                                            "private-ip",
-                                            "qcow-disk-format",
-                                            "address",
-                                            "no-check-image-url",
-                                            "notify",
-                                            NULL};
+  static const char *const unsupported[] = {"vnc-port",         "vnc-listen",    "vm-requirements",
+                                            "vm-template-file", "vm-cpu-amount", "vm-disks-bus",
+                                            "local-ip",         "private-ip",    "qcow-disk-format",
+                                            "address",          "notify",        NULL};
   sl_warn_unsupported(cli, unsupported);
 
   const char *image = args[0];
@@ -308,6 +300,13 @@ run(SlCli *cli, char **args)
                 image);
   if (!sl_is_marketplace_id(image) && !sl_is_disk_uuid(image))
     return fail("Invalid image identifier: %s", image);
+  if (sl_cli_flag(cli, "no-check-image-url")) {
+    sl_out_warning("Image availability check is disabled.");
+  } else if (sl_is_marketplace_id(image)) { /* protocols.md §1.2 (manifest.h) */
+    g_autoptr(SlMarketEntry) manifest = sl_cli_manifest(cli, image, TRUE, &error);
+    if (manifest == NULL)
+      return sl_out_fail(error);
+  }
   const SlInstanceType *type = sl_config_instance_type(sl_cli_config(cli), type_name);
   if (type == NULL)
     return fail("Unknown instance type: %s", type_name);

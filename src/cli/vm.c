@@ -178,8 +178,11 @@ sl_vm_describe_table(json_t *vms, gboolean header, gboolean numeric, int verbose
     char **cells = g_new0(char *, N_COLS + 1);
     for (int c = 0; c < N_COLS; c++) {
       json_t *v = json_object_get(vm, columns[c].key);
+      const char *progress = json_string_value(json_object_get(vm, "progress"));
       if (c == COL_HOST)
         cells[c] = sl_vm_host(json_string_value(v), numeric);
+      else if (c == COL_STATE && progress) /* image download in Prolog: "Prolog 37%" */
+        cells[c] = g_strdup_printf("%s %s", json_string_value(v), progress);
       else
         cells[c] = sl_json_text(v);
       size_t len = g_utf8_strlen(cells[c], -1);

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "cloud/cloud.h"
+#include "cloud/market.h"
 
 #define SL_CLOUD_KILL_TIMEOUT_MS 5000 /* QMP quit, then SIGKILL */
 
@@ -39,9 +40,10 @@ struct SlCloud {
   gint64 cap_cpu, cap_ram; /* capacity in vCPUs and MiB, -1 = unlimited */
   guint prolog_delay_ms;   /* test hook ($SL_TEST_PROLOG_DELAY_MS) */
   /* disks.c */
-  SlPdisk *pdisk;       /* NULL: no persistent disks */
-  char *node;           /* host name written into mount rows */
-  GHashTable *disk_ops; /* "<vm>/<device>" of hot-plug operations in flight; main context */
+  SlPdisk *pdisk;        /* NULL: no persistent disks */
+  char *node;            /* host name written into mount rows */
+  GHashTable *disk_ops;  /* "<vm>/<device>" of hot-plug operations in flight; main context */
+  SlCloudMarket *market; /* market.c; NULL = cached images only */
   /* save.c */
   struct SaveCtx *save;
 };
@@ -81,6 +83,12 @@ void sl_cloud_vm_adopt(Vm *vm, gboolean query);
 /* Restart the shutdown timer for `seconds`. */
 void sl_cloud_vm_arm_timeout(Vm *vm, guint seconds);
 void sl_cloud_rm_tree(const char *path);
+/* Prolog once the image is cached: the qcow2 overlay, then the next steps. */
+void sl_cloud_vm_overlay(Vm *vm);
+
+/* market.c: Prolog download of an uncached Marketplace image (spec "fetch"),
+ * then sl_cloud_vm_overlay(), or Failed with the reason. */
+void sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch);
 /* Resume the clean-up of a VM whose busy step has ended (after a kill). */
 void sl_cloud_vm_cleanup(Vm *vm);
 

@@ -243,6 +243,7 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   c->cpu = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
   c->prolog_delay_ms = cfg->prolog_delay_ms;
+  c->market = cfg->market;
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
   sl_cloud_save_init(c, cfg);
@@ -381,8 +382,13 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
     json_decref(ctx);
     return FALSE;
   }
-  *image = sl_image_cache_get(c->images, r->image, error);
-  if (!*image) {
+  /* the image: cached, or from the Marketplace (market.c); checked now so that
+   * bad metadata refuses the request instead of failing the VM */
+  json_t *source = c->market ? sl_cloud_market_resolve(c->market, r->image, error) : NULL;
+  if (!c->market && (*image = sl_image_cache_get(c->images, r->image, error)))
+    source = json_pack("{s:s, s:s}", "image_path", (*image)->path, "image_kind",
+                       (*image)->kind ? (*image)->kind : "raw");
+  if (!source) {
     json_decref(ctx);
     json_decref(save);
     return FALSE;
@@ -390,11 +396,12 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
   json_t *ports = json_array();
   for (guint i = 0; i < c->ports->len; i++)
     json_array_append_new(ports, json_integer(g_array_index(c->ports, guint16, i)));
-  *spec_out =
-      json_pack("{s:s, s:s, s:o, s:s?, s:I, s:o, s:b, s:s, s:s?}", "image_path", (*image)->path,
-                "image_kind", (*image)->kind ? (*image)->kind : "raw", "context", ctx, "public_key",
-                r->public_key, "volatile_disk", (json_int_t)r->volatile_disk, "ports", ports,
-                "outbound", c->outbound, "network", "public", "type", r->type);
+  *spec_out = json_pack("{s:o, s:s?, s:I, s:o, s:b, s:s, s:s?}", "context", ctx, "public_key",
+                        r->public_key, "volatile_disk", (json_int_t)r->volatile_disk, "ports",
+                        ports, "outbound", c->outbound, "network", "public", "type", r->type);
+  if (*spec_out)
+    json_object_update(*spec_out, source);
+  json_decref(source);
   if (*spec_out && save)
     json_object_set_new(*spec_out, "save", save);
   else
@@ -429,7 +436,7 @@ sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **
     v->name = r->name && *r->name
                   ? (n > 1 ? g_strdup_printf("%s-%d", r->name, i + 1) : g_strdup(r->name))
                   : NULL;
-    v->image = g_strdup(image->identifier);
+    v->image = g_strdup(r->image);
     v->state = SL_VM_PENDING;
     v->vcpu = cpu;
     v->ram = ram;

@@ -48,10 +48,11 @@ typedef struct {
   double cpu_overcommit, ram_overcommit;
   guint host_cpus;
   guint64 host_ram_mib;
-  guint prolog_delay_ms; /* test hook: pause after the overlay; 0 = none */
-  SlPdisk *pdisk;        /* persistent disks inside VMs; NULL = refused */
-  const char *node;      /* node name in mount rows; NULL = g_get_host_name() */
-  const SlSaveSettings *save; /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
+  guint prolog_delay_ms;        /* test hook: pause after the overlay; 0 = none */
+  SlPdisk *pdisk;               /* persistent disks inside VMs; NULL = refused */
+  const char *node;             /* node name in mount rows; NULL = g_get_host_name() */
+  struct SlCloudMarket *market; /* Marketplace images (market.h); NULL = cached images only */
+  const SlSaveSettings *save;   /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor
@@ -96,6 +97,8 @@ GPtrArray *sl_cloud_vm_create(SlCloud *cloud, const char *user, const SlVmReques
                               GError **error);
 /* The caller's VM (any state), with cpu/memory filled in. */
 SlVm *sl_cloud_vm_get(SlCloud *cloud, const char *user, gint64 id, GError **error);
+/* Download progress (percent) of a VM in Prolog, or -1 (market.c). */
+int sl_cloud_vm_progress(SlCloud *cloud, const SlVm *vm);
 /* The caller's VMs that are not Done (Failed ones included), by id. */
 GPtrArray *sl_cloud_vm_list(SlCloud *cloud, const char *user, GError **error);
 /* Kill: Done, process destroyed, run dir removed, address released. */
@@ -157,6 +160,10 @@ typedef struct {
   double cpu_overcommit, ram_overcommit;
   SlQuota quota; /* -1 = unlimited */
   guint prolog_delay_ms;
+  /* Marketplace images (docs/images.md): marketplace_endpoint (NULL = this
+   * daemon), marketplace_ca (NULL = this daemon's CA for itself, else the
+   * system store), policy (NULL = DATA/policy.cfg when present) */
+  char *marketplace_endpoint, *marketplace_ca, *policy;
 } SlCloudSettings;
 gboolean sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error);
 void sl_cloud_settings_clear(SlCloudSettings *s);

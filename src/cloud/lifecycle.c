@@ -653,22 +653,50 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
     sl_cloud_vm_finish(vm, row->state, NULL);
     return;
   }
-  g_autofree char *image = g_strdup(json_string_value(json_object_get(spec, "image_path")));
-  g_autofree char *kind = g_strdup(json_string_value(json_object_get(spec, "image_kind")));
+  json_t *fetch = json_incref(json_object_get(spec, "fetch"));
   json_decref(spec);
   if (!set_state(vm, SL_VM_PROLOG, NULL)) {
+    json_decref(fetch);
     prolog_fail(vm, "cannot record the Prolog state");
     return;
   }
   g_autofree char *run = sl_cloud_run_dir(c, id);
   if (g_mkdir_with_parents(run, 0700) != 0) {
+    json_decref(fetch);
     prolog_fail(vm, "cannot create %s: %s", run, g_strerror(errno));
     return;
+  }
+  if (fetch) /* a Marketplace image not cached yet (market.c) */
+    sl_cloud_market_prolog(vm, row->image, fetch);
+  else
+    sl_cloud_vm_overlay(vm);
+  json_decref(fetch);
+}
+
+void
+sl_cloud_vm_overlay(Vm *vm)
+{
+  SlCloud *c = vm->cloud;
+  json_t *spec = NULL;
+  g_autoptr(SlVm) row = load_row(vm, &spec);
+  if (!row) {
+    json_decref(spec);
+    prolog_fail(vm, "VM row vanished during Prolog");
+    return;
+  }
+  g_autofree char *image = g_strdup(json_string_value(json_object_get(spec, "image_path")));
+  g_autofree char *kind = g_strdup(json_string_value(json_object_get(spec, "image_kind")));
+  json_decref(spec);
+  g_autoptr(SlImage) cached = image ? NULL : sl_image_cache_get(c->images, row->image, NULL);
+  if (cached) { /* downloaded in this Prolog */
+    image = g_strdup(cached->path);
+    kind = g_strdup(cached->kind);
   }
   if (!image || !g_file_test(image, G_FILE_TEST_IS_REGULAR)) {
     prolog_fail(vm, "image %s is not in the image cache", row->image);
     return;
   }
+  g_autofree char *run = sl_cloud_run_dir(c, vm->id);
   g_autofree char *overlay = g_build_filename(run, OVERLAY, NULL);
   const char *argv[] = {
       c->qemu_img, "create", "-q", "-f", "qcow2", "-b", image, "-F", kind && *kind ? kind : "raw",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sl-config.h"
+#include "image/identifier.h"
 #include "market/policy.h"
 #include "market/validate.h"
 #include "market/wrapper.h"

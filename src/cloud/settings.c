@@ -121,6 +121,13 @@ sl_cloud_settings_load(SlCloudSettings *s, const char *path, GError **error)
     g_array_unref(s->ports);
     s->ports = a;
   }
+  const char *mk[] = {"marketplace_endpoint", "marketplace_ca", "policy"};
+  char **md[] = {&s->marketplace_endpoint, &s->marketplace_ca, &s->policy};
+  for (gsize i = 0; i < G_N_ELEMENTS(mk); i++) {
+    g_autofree char *v = g_key_file_get_string(kf, "cloud", mk[i], NULL);
+    if (v && *g_strstrip(v))
+      *md[i] = g_steal_pointer(&v);
+  }
   g_autoptr(GError) e = NULL;
   gboolean out = g_key_file_get_boolean(kf, "cloud", "outbound", &e);
   if (!e)
@@ -148,4 +155,7 @@ sl_cloud_settings_clear(SlCloudSettings *s)
   g_clear_pointer(&s->hypervisor, g_free);
   g_clear_pointer(&s->network, g_free);
   g_clear_pointer(&s->ports, g_array_unref);
+  g_clear_pointer(&s->marketplace_endpoint, g_free);
+  g_clear_pointer(&s->marketplace_ca, g_free);
+  g_clear_pointer(&s->policy, g_free);
 }

@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "auth/auth.h"
 #include "cloud/cloud.h"
+#include "cloud/market.h"
 #include "http/http.h"
 #include "http/tls.h"
 #include "hypervisor/driver.h"
@@ -157,11 +158,41 @@ write_pid_file(const char *path, GError **error)
   return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
+/* Marketplace images (docs/images.md): [cloud] marketplace_endpoint (default:
+ * this daemon, trusted through its own CA), marketplace_ca, policy (default:
+ * DATA/policy.cfg when present). */
+static SlCloudMarket *
+start_market(const Settings *s, const SlCloudSettings *cs, SlImageCache *images)
+{
+  g_autofree char *host = NULL, *own = NULL, *policy = NULL;
+  guint16 port = 0;
+  if (sl_http_parse_listen(s->listen, DEFAULT_PORT, &host, &port, NULL)) {
+    gboolean any = !g_strcmp0(host, "0.0.0.0") || !g_strcmp0(host, "::") || !*host;
+    gboolean v6 = strchr(host, ':') != NULL && !any;
+    own = g_strdup_printf("https://%s%s%s:%u", v6 ? "[" : "", any ? "127.0.0.1" : host,
+                          v6 ? "]" : "", port);
+  }
+  g_autofree char *own_ca = g_build_filename(s->data_dir, "tls", "ca.crt", NULL);
+  g_autofree char *endpoint = cs->marketplace_endpoint && !strstr(cs->marketplace_endpoint, "://")
+                                  ? g_strconcat("https://", cs->marketplace_endpoint, NULL)
+                                  : g_strdup(cs->marketplace_endpoint);
+  if (!cs->policy)
+    policy = g_build_filename(s->data_dir, "policy.cfg", NULL);
+  SlCloudMarketConfig mc = {
+      .endpoint = endpoint ? endpoint : own,
+      .ca_file = cs->marketplace_ca ? cs->marketplace_ca : own_ca,
+      .policy = cs->policy ? cs->policy : policy,
+      .policy_required = cs->policy != NULL,
+  };
+  g_message("Marketplace images from %s (site policy %s)", mc.endpoint, mc.policy);
+  return sl_cloud_market_new(images, &mc);
+}
+
 /* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
 static gboolean
 start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk,
             SlCloudSettings *cs, SlHypervisor **hv, SlImageCache **images, SlCloud **cloud,
-            GError **error)
+            SlCloudMarket **mkt, GError **error)
 {
   if (!sl_cloud_settings_load(cs, config, error))
     return FALSE;
@@ -193,6 +224,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
       .prolog_delay_ms = cs->prolog_delay_ms,
       .pdisk = s->pdisk ? pdisk : NULL,
       .save = &save,
+      .market = *mkt = start_market(s, cs, *images),
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
   return *cloud && sl_cloud_recover(*cloud, error);
@@ -270,6 +302,7 @@ main(int argc, char **argv)
   g_autoptr(SlHypervisor) hv = NULL;
   g_autoptr(SlImageCache) images = NULL;
   g_autoptr(SlCloud) cloud = NULL;
+  SlCloudMarket *cloud_market = NULL;
   g_autoptr(SlMarketService) market = NULL;
 
   if (!sl_http_parse_listen(s.listen, DEFAULT_PORT, &host, &port, &error))
@@ -300,7 +333,8 @@ main(int argc, char **argv)
   if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
     goto out;
 
-  if (!start_cloud(&s, config, store, pdisk, &cloud_settings, &hv, &images, &cloud, &error))
+  if (!start_cloud(&s, config, store, pdisk, &cloud_settings, &hv, &images, &cloud, &cloud_market,
+                   &error))
     goto out;
 
   if (s.marketplace) {
@@ -323,6 +357,7 @@ main(int argc, char **argv)
   if (s.pdisk)
     sl_api_disks_register(router, pdisk);
   sl_api_vms_register(router, cloud);
+  sl_api_images_register(router, s.data_dir);
   if (market)
     sl_api_metadata_register(router, market);
 
@@ -351,6 +386,7 @@ out:
   g_clear_pointer(&router, sl_http_router_free);
   g_clear_pointer(&market, sl_market_service_free);
   g_clear_pointer(&cloud, sl_cloud_free); /* running VMs are adopted at the next start */
+  g_clear_pointer(&cloud_market, sl_cloud_market_free);
   g_clear_pointer(&images, sl_image_cache_free);
   g_clear_pointer(&hv, sl_hypervisor_free);
   sl_cloud_settings_clear(&cloud_settings);

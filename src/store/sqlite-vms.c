@@ -52,13 +52,19 @@ used_addresses(Conn *c, GError **error)
 }
 
 static gboolean
-image_ready(Conn *c, const char *identifier, GError **error)
+image_ready(Conn *c, const char *identifier, const char *spec, GError **error)
 {
-  sqlite3_stmt *st =
-      sq_stmt_get(c, "SELECT 1 FROM images WHERE identifier = ? AND state = 'ready'", error);
+  /* a Marketplace image not cached yet is downloaded in Prolog: spec "fetch"
+   * (src/cloud/market.c) */
+  sqlite3_stmt *st = sq_stmt_get(
+      c,
+      "SELECT 1 WHERE EXISTS (SELECT 1 FROM images WHERE identifier = ?1 AND state = 'ready') "
+      "OR (CASE WHEN json_valid(?2) THEN json_type(?2, '$.fetch') END) = 'object'",
+      error);
   if (!st)
     return FALSE;
   sq_bind_text(st, 1, identifier);
+  sq_bind_text(st, 2, spec);
   int rc = sqlite3_step(st);
   sq_stmt_done(st);
   if (rc == SQLITE_ROW)
@@ -75,7 +81,7 @@ static gboolean
 insert_one(Conn *c, SlVm *v, GHashTable *used, SlStoreIpPickFunc pick, gpointer data,
            GError **error)
 {
-  if (!image_ready(c, v->image, error))
+  if (!image_ready(c, v->image, v->spec, error))
     return FALSE;
   if (pick) {
     g_free(v->ip);
