@@ -300,13 +300,6 @@ run(SlCli *cli, char **args)
                 image);
   if (!sl_is_marketplace_id(image) && !sl_is_disk_uuid(image))
     return fail("Invalid image identifier: %s", image);
-  if (sl_cli_flag(cli, "no-check-image-url")) {
-    sl_out_warning("Image availability check is disabled.");
-  } else if (sl_is_marketplace_id(image)) { /* protocols.md §1.2 (manifest.h) */
-    g_autoptr(SlMarketEntry) manifest = sl_cli_manifest(cli, image, TRUE, &error);
-    if (manifest == NULL)
-      return sl_out_fail(error);
-  }
   const SlInstanceType *type = sl_config_instance_type(sl_cli_config(cli), type_name);
   if (type == NULL)
     return fail("Unknown instance type: %s", type_name);
@@ -367,6 +360,14 @@ run(SlCli *cli, char **args)
     json_object_set_new(body, "save", save);
   }
 
+  /* last, after the local checks */
+  if (sl_cli_flag(cli, "no-check-image-url")) {
+    sl_out_warning("Image availability check is disabled.");
+  } else if (sl_is_marketplace_id(image)) { /* protocols.md §1.2 (manifest.h) */
+    g_autoptr(SlMarketEntry) manifest = sl_cli_manifest(cli, image, TRUE, &error);
+    if (manifest == NULL)
+      return sl_out_fail(error);
+  }
   g_autoptr(SlClient) client = sl_client_new_cloud(cli, &error);
   if (client == NULL)
     return sl_out_fail(error);

@@ -33,7 +33,7 @@ busybox httpd -p 80 -h /www
 EOF
 printf '#!/bin/sh\ntouch /root/first-ran\n' >"$W/first.sh"
 printf '#!/bin/sh\ntouch /root/other-ran\n' >"$W/other.sh"
-RUN=(stratus-run-instance -c "$A" -k "$W/other.pub" --ram 256)
+RUN=(stratus-run-instance --no-check-image-url -c "$A" -k "$W/other.pub" --ram 256)
 MP_ID=BN1EEkPiBx87_uLj2-sdybSI-Xb
 vms_count() {
   curl -s --cacert "$SL_CA" -u alice:alicepw1 "https://127.0.0.1:$SL_PORT/vms/" |

@@ -112,7 +112,7 @@ serial_log() { # the serial console log of a VM (docs/cloud.md: <data-dir>/vms/<
 }
 
 # VM 1: the guide's flow.
-run stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 "$img_id"
+run stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256 "$img_id"
 banner_re=$'^\n :::::::::::::::::::::::::\n :: Starting machine\\(s\\) ::\n :::::::::::::::::::::::::\n :: Starting 1 machine\n :: Machine 1 \\(vm ID: [0-9]+\\)\n\tPublic ip: [0-9.]+\n :: Done!$'
 if [ "$RC" -eq 0 ] && [[ "$OUT" =~ $banner_re ]]; then pass "run-instance banner"
 else fail "run-instance banner" "exit $RC" "stdout: $OUT" "stderr: $ERR"; fi
@@ -155,7 +155,7 @@ expect "Done vms are not listed" bash -c "! grep -q '^$vm1 ' <<<\"\$0\"" "$OUT"
 
 # VM 2: -q and -o, killed through -i/--input (no need to wait for its boot).
 check_out "run-instance -q prints '<id>, <ip>'" "^[0-9]+, [0-9.]+$" \
-  stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 -q -o "$T_TMP/ids" "$img_id"
+  stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256 -q -o "$T_TMP/ids" "$img_id"
 expect "-q prints one line only" test "$(wc -l <<<"$OUT")" -eq 1
 vm2=${OUT%%,*}
 expect "-o writes the id without a newline" test "$(cat "$T_TMP/ids")" = "$vm2" -a \

@@ -73,14 +73,14 @@ gssh() {
 }
 boot() { # boot ARGS... IMAGE -> "id ip" once the appliance is READY
   local out id ip
-  out=$(stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 192 --swap 0 -q "$@") || return 1
+  out=$(stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 192 --swap 0 -q "$@") || return 1
   id=${out%%,*}; ip=${out##*, }
   wait_for 300 is_state "$id" Running && wait_for 300 ready "$id" && echo "$id $ip"
 }
 
 # ---- refusals -------------------------------------------------------------------------
 check_err "--save without --title is refused (client)" 2 "please provide --title" \
-  stratus-run-instance -c "$A" --save --author Joe --author-email joe@example.org \
+  stratus-run-instance --no-check-image-url -c "$A" --save --author Joe --author-email joe@example.org \
   --image-version 2.0 --comment c "$IMG"
 run curl -s --cacert "$SL_CA" -u alice:alicepw1 -H 'Content-Type: application/json' \
   -d "{\"image\":\"$IMG\",\"save\":{\"author\":\"Joe\",\"author_email\":\"nobody\",\"image_version\":\"1\",\"title\":\"t\",\"comment\":\"c\"}}" \

@@ -72,7 +72,7 @@ fi
 check_out "register the appliance image" '^[A-Za-z0-9_-]{27}$' \
   stratus-admin --data-dir "$SL_DIR" image add "$image"
 IMG=$OUT
-RUN=(stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256)
+RUN=(stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256)
 
 # ---- bad input: "  [ERROR] ...", exit 1, nothing started -----------------------------
 check_err "unknown image" 1 "^  \[ERROR\] Service error: image AAAAAAAAAAAAAAAAAAAAAAAAAAA is not in the image cache$" \
@@ -83,7 +83,7 @@ check_err "unknown type" 1 "^  \[ERROR\] Unknown instance type: m9\.huge$" "${RU
 check_err "--cpu 0" 1 "^  \[ERROR\] --cpu must be at least 1$" "${RUN[@]}" --cpu 0 "$IMG"
 check_err "--ram -5" 1 "^  \[ERROR\] --ram must be at least 1" "${RUN[@]}" --ram -5 "$IMG"
 check_err "missing key file" 1 "^  \[ERROR\] Public key file .*nokey\.pub.* does not exist" \
-  stratus-run-instance -c "$A" -k "$T_TMP/nokey.pub" "$IMG"
+  stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/nokey.pub" "$IMG"
 check_err "describe unknown VM id" 1 "^  \[ERROR\] Service error: VM 4242 does not exist$" \
   stratus-describe-instance -c "$A" 4242
 check_err "kill unknown VM id" 1 "^  \[ERROR\] Service error: VM 4242 does not exist$" \
@@ -93,7 +93,7 @@ check_err "kill unknown VM id" 1 "^  \[ERROR\] Service error: VM 4242 does not e
 check "quota set carol --vms 1" stratus-admin --data-dir "$SL_DIR" quota set carol --vms 1
 check_err "quota: -n 2 over a vms quota of 1" 1 \
   "^  \[ERROR\] Service error: quota exceeded: vms \(0 \+ 2 > 1\)$" \
-  stratus-run-instance -c "$CA" -k "$T_TMP/key.pub" --ram 256 -n 2 "$IMG"
+  stratus-run-instance --no-check-image-url -c "$CA" -k "$T_TMP/key.pub" --ram 256 -n 2 "$IMG"
 check_out "quota show carol" "^vms +0 +1$" stratus-admin --data-dir "$SL_DIR" quota show carol
 expect "quota show: default limits" grep -Eq "^cpu +0 +default$" <<<"$OUT"
 check_err "quota set: unknown user" 1 "no such user" \
@@ -103,11 +103,11 @@ check "quota set dave (large)" stratus-admin --data-dir "$SL_DIR" quota set dave
   --ram 100000000 --vms 100
 check_err "capacity: -n 2 that does not fit the host's RAM" 1 \
   "^  \[ERROR\] Service error: not enough capacity on this cloud: ram \([0-9]+ in use \+ [0-9]+ asked > $mem MiB\)$" \
-  stratus-run-instance -c "$D" -k "$T_TMP/key.pub" --ram $((mem / 2 + 1)) -n 2 "$IMG"
+  stratus-run-instance --no-check-image-url -c "$D" -k "$T_TMP/key.pub" --ram $((mem / 2 + 1)) -n 2 "$IMG"
 printf '[instance_types]\nhuge = 1, %d, 0\n' $((mem + 1)) >>"$D"
 check_err "capacity: a type bigger than the host" 1 \
   "^  \[ERROR\] Service error: not enough capacity on this cloud: one VM asks $((mem + 1)) MiB RAM" \
-  stratus-run-instance -c "$D" -k "$T_TMP/key.pub" -t huge "$IMG"
+  stratus-run-instance --no-check-image-url -c "$D" -k "$T_TMP/key.pub" -t huge "$IMG"
 expect "nothing was started (alice, carol, dave)" \
   test "$(listed alice alicepw1) $(listed carol carolpw1) $(listed dave davepw12)" = "0 0 0"
 expect "no run dir" bash -c "! ls -A '$SL_DIR/vms' | grep -q ."
