@@ -329,6 +329,34 @@ reference_report(xmlSecDSigCtxPtr ctx)
   return g_string_free(out, FALSE);
 }
 
+static void
+keys_manager_free(gpointer mngr)
+{
+  xmlSecKeysMngrDestroy(mngr);
+}
+
+/* Setting up a keys manager loads the default X509 store (the system CA
+ * bundle), which costs tens of milliseconds; verification only reads it
+ * (certificates are not checked against it, see verify_doc), so each thread
+ * makes one and keeps it. */
+static GPrivate keys_manager = G_PRIVATE_INIT(keys_manager_free);
+
+static xmlSecKeysMngrPtr
+thread_keys_manager(void)
+{
+  xmlSecKeysMngrPtr mngr = g_private_get(&keys_manager);
+  if (mngr != NULL)
+    return mngr;
+  mngr = xmlSecKeysMngrCreate();
+  if (mngr == NULL || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0) {
+    if (mngr)
+      xmlSecKeysMngrDestroy(mngr);
+    return NULL;
+  }
+  g_private_set(&keys_manager, mngr);
+  return mngr;
+}
+
 static SlMarketSigner *
 verify_doc(xmlDoc *doc, GError **error)
 {
@@ -337,10 +365,8 @@ verify_doc(xmlDoc *doc, GError **error)
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "no signature");
     return NULL;
   }
-  xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
-  if (mngr == NULL || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0) {
-    if (mngr)
-      xmlSecKeysMngrDestroy(mngr);
+  xmlSecKeysMngrPtr mngr = thread_keys_manager();
+  if (mngr == NULL) {
     g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create the xmlsec keys manager");
     return NULL;
   }
@@ -368,7 +394,6 @@ verify_doc(xmlDoc *doc, GError **error)
       who = sl_x509_signer(cert);
   }
   xmlSecDSigCtxDestroy(ctx);
-  xmlSecKeysMngrDestroy(mngr);
   if (who == NULL)
     return NULL;
 
