@@ -143,9 +143,10 @@ plain_83(const char *name, guint8 out[11], guint8 *flags)
   if ((lo[0] && up[0]) || (lo[1] && up[1]))
     return FALSE;
   memset(out, ' ', 11);
-  for (gsize i = 0; i < blen; i++)
+  /* The bounds repeat the checks above so that GCC -O3 sees them too. */
+  for (gsize i = 0; i < blen && i < 8; i++)
     out[i] = (guint8)g_ascii_toupper(name[i]);
-  for (gsize i = 0; i < elen; i++)
+  for (gsize i = 0; i < elen && i < 3; i++)
     out[8 + i] = (guint8)g_ascii_toupper(ext[i]);
   *flags = (guint8)((lo[0] ? 0x08 : 0) | (lo[1] ? 0x10 : 0));
   return TRUE;
