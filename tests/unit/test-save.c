@@ -359,10 +359,10 @@ test_resume(void **state)
     /* re-uploaded at most once: only when the crash came before "uploaded" */
     assert_int_equal(f->uploads->len, uploads + (i < 6 ? 1 : 0));
     /* the next round saves the same bytes again: drop this round's results */
-    g_autoptr(GPtrArray) vols = volumes_with(f, expected_identifier());
+    g_autofree char *id_new = expected_identifier();
+    g_autoptr(GPtrArray) vols = volumes_with(f, id_new);
     for (guint k = 0; k < vols->len; k++)
       assert_true(sl_pdisk_delete(f->pdisk, "alice", ((SlDisk *)vols->pdata[k])->uuid, NULL));
-    g_autofree char *id_new = expected_identifier();
     assert_true(sl_image_cache_remove(f->images, id_new, NULL));
   }
 }
@@ -402,7 +402,8 @@ test_kill_during_save(void **state)
   assert_false(g_file_test(saves, G_FILE_TEST_EXISTS));
   g_autofree char *run = vm_path(f, "vms", id, NULL);
   assert_false(g_file_test(run, G_FILE_TEST_EXISTS));
-  g_autoptr(GPtrArray) vols = volumes_with(f, expected_identifier());
+  g_autofree char *want = expected_identifier();
+  g_autoptr(GPtrArray) vols = volumes_with(f, want);
   assert_int_equal(vols->len, 0);
   assert_int_equal(smtp_sink_count(f->sink), 0);
   assert_int_equal(f->uploads->len, 0);
@@ -427,9 +428,9 @@ test_failures_are_notes(void **state)
   assert_non_null(v->error);
   assert_non_null(strstr(v->error, "save: upload to https://127.0.0.1:2634 failed: HTTP 400"));
   assert_non_null(strstr(v->error, "mail to builder@example.org not sent: cannot send mail"));
-  g_autoptr(GPtrArray) vols = volumes_with(f, expected_identifier());
-  assert_int_equal(vols->len, 1);
   g_autofree char *want = expected_identifier();
+  g_autoptr(GPtrArray) vols = volumes_with(f, want);
+  assert_int_equal(vols->len, 1);
   g_autoptr(SlImage) im = sl_image_cache_get(f->images, want, NULL);
   assert_non_null(im);
 }
