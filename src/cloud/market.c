@@ -267,7 +267,7 @@ sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
     return NULL;
   }
   if (status == 404 || status < 200 || status > 299) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+    g_set_error(error, SL_ERROR, status == 404 ? SL_ERROR_NOT_FOUND : SL_ERROR_INVALID,
                 "no valid Marketplace entry for image %s (HTTP %ld from the Marketplace)%s%s", id,
                 status, cached_reason ? "; cached " : "", cached_reason ? cached_reason : "");
     return NULL;

@@ -13,7 +13,8 @@
  *    policy); the newest passing entry wins. A cached image gets the new
  *    entry; an uncached one is downloaded in Prolog (spec "fetch").
  *    Refusals: SL_ERROR_FORBIDDEN "<per-entry reasons>; Image isn't valid
- *    according to site policy", SL_ERROR_INVALID "no valid Marketplace entry
+ *    according to site policy", SL_ERROR_NOT_FOUND (404 of the Marketplace) or
+ *    SL_ERROR_INVALID "no valid Marketplace entry
  *    for image <id>: ..." (404 of the Marketplace, or every entry bad),
  *    SL_ERROR_UNAVAILABLE "Marketplace unreachable: <detail>".
  * In Prolog (main context): the download through the per-identifier
