@@ -15,7 +15,7 @@
  *    Refusals: SL_ERROR_FORBIDDEN "<per-entry reasons>; Image isn't valid
  *    according to site policy", SL_ERROR_NOT_FOUND (404 of the Marketplace) or
  *    SL_ERROR_INVALID "no valid Marketplace entry
- *    for image <id>: ..." (404 of the Marketplace, or every entry bad),
+ *    for image <id>: ..." (every entry bad),
  *    SL_ERROR_UNAVAILABLE "Marketplace unreachable: <detail>".
  * In Prolog (main context): the download through the per-identifier
  * in-flight table (image/fetch.h); the VM fails with "image download failed:
