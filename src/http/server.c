@@ -253,7 +253,9 @@ sl_http_server_start(SlHttpRouter *router, const char *host, guint16 port, const
   server->port = bound;
   server->cert_pem = g_strdup(cert_pem);
   server->key_pem = g_strdup(key_pem);
-  guint threads = MAX(1, g_get_num_processors());
+  /* One thread per core, but at least 4: some handlers wait on another request to this
+   * same daemon (the cloud asking its own Marketplace), which must not starve. */
+  guint threads = MAX(4, g_get_num_processors());
   unsigned int flags =
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (ipv6)
