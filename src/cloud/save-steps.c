@@ -342,7 +342,10 @@ sl_save_step_cache(SaveJob *job, GError **error)
   g_autoptr(GError) local = NULL;
   g_autoptr(SlImage) have = sl_image_cache_get(c->images, id, &local);
   if (!have) {
-    g_autoptr(SlImage) img = sl_image_cache_add_file(c->images, src, error);
+    /* SHA-1 and size come from the `hashed` step: no second hash of the bytes */
+    json_t *bytes = json_object_get(job->state, "bytes");
+    g_autoptr(SlImage) img = sl_image_cache_add_known(c->images, src, st_str(job, "sha1"),
+                                                      (guint64)json_integer_value(bytes), error);
     if (!img)
       return FALSE;
     if (g_strcmp0(img->identifier, id) != 0) {

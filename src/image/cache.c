@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/digest.h"
 #include "image/identifier.h"
 #include "util/error.h"
 
@@ -114,7 +115,7 @@ static gboolean
 copy_stream(GInputStream *in, int fd, const char *tmp, guint8 sha1[SL_SHA1_LEN], guint64 *total,
             const char **kind, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(SlSha1) ctx = sl_sha1_new();
+  g_autoptr(SlMultiDigest) md = sl_multi_digest_new(SL_DIGEST_BIT(SL_DIGEST_SHA1));
   g_autofree guint8 *buf = g_malloc(COPY_BUFFER);
   *total = 0;
   *kind = "raw";
@@ -133,12 +134,14 @@ copy_stream(GInputStream *in, int fd, const char *tmp, guint8 sha1[SL_SHA1_LEN],
       break;
     if (*total == 0)
       *kind = detect_kind(buf, got);
-    sl_sha1_update(ctx, buf, got);
+    sl_multi_digest_update(md, buf, got);
     if (!write_sparse(fd, buf, got, tmp, error))
       return FALSE;
     *total += got;
   }
-  sl_sha1_finish(ctx, sha1);
+  SlDigestResult d;
+  sl_multi_digest_finish(md, &d);
+  memcpy(sha1, d.sha1, SL_SHA1_LEN);
   if (ftruncate(fd, (off_t)*total) != 0)
     return io_error(error, errno, "truncate", tmp);
   if (fchmod(fd, 0444) != 0)
@@ -264,6 +267,86 @@ sl_image_cache_add_file(SlImageCache *c, const char *path, GError **error)
     return NULL;
   }
   return sl_image_cache_add_stream(c, G_INPUT_STREAM(in), NULL, NULL, error);
+}
+
+/* Copies the data extents of in (size bytes) into out: holes stay holes, the
+ * bytes move in the kernel (copy_file_range; reflink where the file system
+ * can), nothing is hashed. */
+static gboolean
+copy_extents(int in, int out, guint64 size, const char *src, const char *tmp, GError **error)
+{
+  off_t pos = 0;
+  while ((guint64)pos < size) {
+    off_t data = lseek(in, pos, SEEK_DATA);
+    if (data < 0 && errno == ENXIO)
+      break; /* a hole up to the end */
+    if (data < 0)
+      return io_error(error, errno, "read", src);
+    off_t hole = lseek(in, data, SEEK_HOLE);
+    if (hole < 0)
+      return io_error(error, errno, "read", src);
+    off_t off_in = data, off_out = data;
+    while (off_in < hole) {
+      ssize_t n = copy_file_range(in, &off_in, out, &off_out, (size_t)(hole - off_in), 0);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return io_error(error, errno, "write", tmp);
+      if (n == 0) {
+        g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s changed while being copied", src);
+        return FALSE;
+      }
+    }
+    pos = hole;
+  }
+  return TRUE;
+}
+
+SlImage *
+sl_image_cache_add_known(SlImageCache *c, const char *path, const char *sha1_hex, guint64 bytes,
+                         GError **error)
+{
+  guint8 sha1[SL_SHA1_LEN];
+  if (!sl_sha1_from_hex(sha1_hex, sha1, error))
+    return NULL;
+  char id[SL_IDENTIFIER_LEN + 1];
+  sl_identifier_from_sha1(sha1, id);
+  SlImage *existing = sl_store_image_get(c->store, id, NULL);
+  if (existing && existing->path && g_file_test(existing->path, G_FILE_TEST_IS_REGULAR))
+    return existing;
+  sl_image_free(existing);
+  int in = open(path, O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    io_error(error, errno, "read", path);
+    return NULL;
+  }
+  struct stat st;
+  guint8 head[4] = {0};
+  if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) || (guint64)st.st_size != bytes) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "%s: size mismatch: expected %" G_GUINT64_FORMAT " bytes, got %" G_GINT64_FORMAT,
+                path, bytes, (gint64)st.st_size);
+    close(in);
+    return NULL;
+  }
+  ssize_t h = pread(in, head, sizeof head, 0);
+  g_autofree char *tmpl = NULL;
+  int fd = sl_image_cache_temp(c, &tmpl, error);
+  if (fd < 0) {
+    close(in);
+    return NULL;
+  }
+  gboolean ok = copy_extents(in, fd, bytes, path, tmpl, error);
+  close(in);
+  if (ok && (ftruncate(fd, (off_t)bytes) != 0 || fchmod(fd, 0444) != 0 || fsync(fd) != 0))
+    ok = io_error(error, errno, "write", tmpl);
+  close(fd);
+  if (!ok) {
+    g_unlink(tmpl);
+    return NULL;
+  }
+  return sl_image_cache_commit(c, tmpl, sha1, bytes, detect_kind(head, h > 0 ? (gsize)h : 0),
+                               error);
 }
 
 /* ---- lookup / list / remove ---------------------------------------------- */

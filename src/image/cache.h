@@ -42,6 +42,15 @@ SlImage *sl_image_cache_add_stream(SlImageCache *cache, GInputStream *in, const 
 /* Registers a local image file (read, never moved or modified). */
 SlImage *sl_image_cache_add_file(SlImageCache *cache, const char *path, GError **error);
 
+/* Registers a local file whose SHA-1 (hex) is already known, e.g. just
+ * computed by the caller in the same pass as its other checksums: the file is
+ * checked by size only (SL_ERROR_INVALID "size mismatch"), its data extents
+ * copied in the kernel (holes kept, no second hash), chmod 0444, fsync,
+ * rename. The source is read, never moved or modified (it may be a writable
+ * pdisk volume, so no hard link). An image already cached returns its record. */
+SlImage *sl_image_cache_add_known(SlImageCache *cache, const char *path, const char *sha1_hex,
+                                  guint64 bytes, GError **error);
+
 /* For writers that produce the bytes themselves (fetch.h: Marketplace
  * downloads): a new temp file in the cache directory (removed by recovery if
  * the process dies), then commit = rename to <identifier>.img (identifier of

@@ -4,12 +4,12 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sl-config.h"
+#include "image/digest.h"
 #include "image/identifier.h"
 #include "util/error.h"
 
@@ -20,30 +20,10 @@
 /* ---- checksums ------------------------------------------------------------ */
 
 typedef struct {
-  char name[16];   /* as given */
-  EVP_MD_CTX *ctx; /* NULL when absent */
-  char *want;      /* lower-case hex, leading zeros normalised */
-  gsize hex_len;
+  char name[16]; /* as given */
+  SlDigest alg;
+  char *want; /* lower-case hex, leading zeros normalised */
 } Sum;
-
-/* "sha-256" -> the OpenSSL digest; NULL if unknown. */
-static const EVP_MD *
-digest_of(const char *algorithm)
-{
-  g_autoptr(GString) n = g_string_new(NULL);
-  for (const char *p = algorithm; *p; p++)
-    if (*p != '-' && *p != '_' && *p != ' ')
-      g_string_append_c(n, g_ascii_toupper(*p));
-  if (!strcmp(n->str, "MD5"))
-    return EVP_md5();
-  if (!strcmp(n->str, "SHA1"))
-    return EVP_sha1();
-  if (!strcmp(n->str, "SHA256"))
-    return EVP_sha256();
-  if (!strcmp(n->str, "SHA512"))
-    return EVP_sha512();
-  return NULL;
-}
 
 /* Lower-case hex of exactly hex_len digits (extra leading zeros dropped,
  * missing ones added: values compare numerically, protocols.md §5.3). */
@@ -67,20 +47,19 @@ normalise_hex(const char *value, gsize hex_len)
 static void
 sums_clear(Sum *sums, guint n)
 {
-  for (guint i = 0; i < n; i++) {
-    if (sums[i].ctx)
-      EVP_MD_CTX_free(sums[i].ctx);
+  for (guint i = 0; i < n; i++)
     g_free(sums[i].want);
-  }
 }
 
+/* Parses the requested checksums; *mask gets the digests to compute. */
 static gboolean
-sums_init(Sum *sums, guint *n, const char *const *list, GError **error)
+sums_init(Sum *sums, guint *n, guint *mask, const char *const *list, GError **error)
 {
   *n = 0;
+  *mask = 0;
   for (gsize i = 0; list && list[i] && list[i + 1]; i += 2) {
-    const EVP_MD *md = digest_of(list[i]);
-    if (!md) {
+    SlDigest alg;
+    if (!sl_digest_from_name(list[i], &alg)) {
       g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "unsupported checksum algorithm: %s", list[i]);
       return FALSE;
     }
@@ -90,16 +69,12 @@ sums_init(Sum *sums, guint *n, const char *const *list, GError **error)
     }
     Sum *s = &sums[(*n)++];
     g_strlcpy(s->name, list[i], sizeof s->name);
-    s->hex_len = (gsize)EVP_MD_get_size(md) * 2;
-    s->want = normalise_hex(list[i + 1], s->hex_len);
-    s->ctx = EVP_MD_CTX_new();
+    s->alg = alg;
+    s->want = normalise_hex(list[i + 1], sl_digest_hex_len(alg));
+    *mask |= SL_DIGEST_BIT(alg);
     if (!s->want) {
       g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid %s checksum value: %s", list[i],
                   list[i + 1]);
-      return FALSE;
-    }
-    if (!s->ctx || EVP_DigestInit_ex(s->ctx, md, NULL) != 1) {
-      g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise %s", list[i]);
       return FALSE;
     }
   }
@@ -114,7 +89,7 @@ typedef struct {
   const char *what;
   Sum sums[MAX_SUMS];
   guint n_sums;
-  EVP_MD_CTX *sha1; /* always computed: the identifier */
+  SlMultiDigest *md; /* every requested digest + SHA-1 (the identifier), one pass */
   guint64 bytes;
   guint64 wire;
   const char *kind;
@@ -170,9 +145,7 @@ sink(const guint8 *data, gsize len, gpointer user, GError **error)
   }
   if (j->bytes == 0 && len >= 4)
     j->kind = memcmp(data, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
-  EVP_DigestUpdate(j->sha1, data, len);
-  for (guint i = 0; i < j->n_sums; i++)
-    EVP_DigestUpdate(j->sums[i].ctx, data, len);
+  sl_multi_digest_update(j->md, data, len);
   if (j->fd >= 0 && !write_sparse(j->fd, data, len, j->what, error))
     return FALSE;
   j->bytes += len;
@@ -279,21 +252,17 @@ verify(Job *j, SlFetchResult *res, GError **error)
                 j->req->bytes, j->bytes);
     return FALSE;
   }
+  SlDigestResult d;
+  sl_multi_digest_finish(j->md, &d);
   for (guint i = 0; i < j->n_sums; i++) {
-    guint8 md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(j->sums[i].ctx, md, &len);
-    g_autoptr(GString) hex = g_string_new(NULL);
-    for (unsigned k = 0; k < len; k++)
-      g_string_append_printf(hex, "%02x", md[k]);
-    if (strcmp(hex->str, j->sums[i].want) != 0) {
+    const char *got = d.hex[j->sums[i].alg];
+    if (strcmp(got, j->sums[i].want) != 0) {
       g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s checksum mismatch: expected %s, got %s",
-                  j->sums[i].name, j->sums[i].want, hex->str);
+                  j->sums[i].name, j->sums[i].want, got);
       return FALSE;
     }
   }
-  unsigned len = 0;
-  EVP_DigestFinal_ex(j->sha1, res->sha1, &len);
+  memcpy(res->sha1, d.sha1, SL_SHA1_LEN);
   res->bytes = j->bytes;
   res->wire_bytes = j->wire;
   res->kind = j->kind;
@@ -312,13 +281,10 @@ sl_fetch_to_fd(const SlFetchRequest *req, int fd, const char *what, SlFetchResul
   }
   Job j = {.req = req, .fd = fd, .what = what, .kind = "raw"};
   gboolean ok = FALSE;
-  j.sha1 = EVP_MD_CTX_new();
-  if (!j.sha1 || EVP_DigestInit_ex(j.sha1, EVP_sha1(), NULL) != 1) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise SHA-1");
+  guint mask = 0;
+  if (!sums_init(j.sums, &j.n_sums, &mask, req->checksums, error))
     goto out;
-  }
-  if (!sums_init(j.sums, &j.n_sums, req->checksums, error))
-    goto out;
+  j.md = sl_multi_digest_new(mask);
   j.dec = sl_decompressor_new(req->compression, sink, &j, error);
   if (!j.dec)
     goto out;
@@ -327,8 +293,7 @@ out:
   g_clear_error(&j.error);
   sl_decompressor_free(j.dec);
   sums_clear(j.sums, j.n_sums);
-  if (j.sha1)
-    EVP_MD_CTX_free(j.sha1);
+  sl_multi_digest_free(j.md);
   return ok;
 }
 

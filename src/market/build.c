@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "build.h"
+#include "image/digest.h"
 #include "image/identifier.h"
 #include "market-private.h"
 #include "util/error.h"
@@ -26,20 +27,13 @@ sl_market_compression_from_name(const char *path)
 }
 
 typedef struct {
-  GChecksum *sums[4];
-  guint64 bytes;
+  SlMultiDigest *md; /* MD5, SHA-1, SHA-256, SHA-512 in one pass (image/digest.h) */
 } Hashes;
-
-static const GChecksumType sum_types[4] = {G_CHECKSUM_MD5, G_CHECKSUM_SHA1, G_CHECKSUM_SHA256,
-                                           G_CHECKSUM_SHA512};
-static const char *const sum_names[4] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
 
 static void
 hashes_update(Hashes *h, const guint8 *data, gsize len)
 {
-  for (int i = 0; i < 4; i++)
-    g_checksum_update(h->sums[i], data, (gssize)len);
-  h->bytes += len;
+  sl_multi_digest_update(h->md, data, len);
 }
 
 static gboolean
@@ -166,9 +160,8 @@ sl_market_hash_image(const char *path, const char *compression, SlMarketEntry *e
                 "cannot open %s: %s", path, g_strerror(e));
     return FALSE;
   }
-  Hashes h = {0};
-  for (int i = 0; i < 4; i++)
-    h.sums[i] = g_checksum_new(sum_types[i]);
+  g_autoptr(SlMultiDigest) md = sl_multi_digest_new(SL_DIGEST_ALL);
+  Hashes h = {md};
   g_autofree guint8 *in = g_malloc(CHUNK);
   g_autofree guint8 *out = g_malloc(CHUNK);
   gboolean ok = TRUE;
@@ -187,16 +180,16 @@ sl_market_hash_image(const char *path, const char *compression, SlMarketEntry *e
   }
   fclose(f);
   if (ok) {
-    for (int i = 0; i < 4; i++)
-      sl_market_entry_add_checksum(entry, sum_names[i], g_checksum_get_string(h.sums[i]));
-    entry->bytes = h.bytes;
+    SlDigestResult d;
+    sl_multi_digest_finish(md, &d);
+    for (int i = 0; i < SL_DIGEST_N; i++)
+      sl_market_entry_add_checksum(entry, sl_digest_name((SlDigest)i), d.hex[i]);
+    entry->bytes = d.bytes;
     g_free(entry->sha1);
-    entry->sha1 = g_strdup(g_checksum_get_string(h.sums[1]));
+    entry->sha1 = g_strdup(d.hex[SL_DIGEST_SHA1]);
     g_free(entry->identifier);
-    entry->identifier = sl_identifier_from_hex(entry->sha1, NULL);
+    entry->identifier = g_strdup(d.identifier);
   }
-  for (int i = 0; i < 4; i++)
-    g_checksum_free(h.sums[i]);
   return ok;
 }
 
