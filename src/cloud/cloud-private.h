@@ -86,9 +86,19 @@ void sl_cloud_rm_tree(const char *path);
 /* Prolog once the image is cached: the qcow2 overlay, then the next steps. */
 void sl_cloud_vm_overlay(Vm *vm);
 
-/* market.c: Prolog download of an uncached Marketplace image (spec "fetch"),
- * then sl_cloud_vm_overlay(), or Failed with the reason. */
-void sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch);
+/* market.c: Prolog downloads of an uncached Marketplace root image (fetch =
+ * spec "fetch", or NULL) and of the read-only disks (spec "readonly_disks",
+ * members with "fetch"), all at once; then sl_cloud_vm_overlay(), or Failed
+ * with the first reason. */
+void sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch, json_t *readonly);
+
+/* readonly.c: request time: the spec's "readonly_disks" array for the
+ * request's identifiers (NULL = none), each {"id", "image_path",
+ * "image_kind"} or {"id", "fetch"}; errors as market.h's, prefixed
+ * "read-only disk <id>: ", and INVALID for an entry of a kind other than
+ * disk or machine. Boot: adds them to spec (read-only virtio, serial = id). */
+json_t *sl_cloud_readonly_resolve(SlCloud *c, json_t *ids, GError **error);
+gboolean sl_cloud_readonly_add_to_spec(SlCloud *c, json_t *spec, SlVmSpec *s, GError **error);
 /* Resume the clean-up of a VM whose busy step has ended (after a kill). */
 void sl_cloud_vm_cleanup(Vm *vm);
 

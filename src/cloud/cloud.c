@@ -332,8 +332,6 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
 {
   if (!r->image || !*r->image)
     return invalid(error, "missing image");
-  if (json_array_size(r->readonly) > 0)
-    return invalid(error, "readonly_disks are not supported yet");
   const SlInstanceType *t = sl_cloud_type_lookup(r->type ? r->type : SL_CLOUD_DEFAULT_TYPE);
   if (!t)
     return invalid(error, "Unknown instance type: %s", r->type);
@@ -388,11 +386,17 @@ check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, j
   if (!c->market && (*image = sl_image_cache_get(c->images, r->image, error)))
     source = json_pack("{s:s, s:s}", "image_path", (*image)->path, "image_kind",
                        (*image)->kind ? (*image)->kind : "raw");
-  if (!source) {
+  json_t *readonly =
+      source && r->readonly ? sl_cloud_readonly_resolve(c, r->readonly, error) : NULL;
+  if (!source || (r->readonly && !readonly)) {
+    json_decref(source);
     json_decref(ctx);
     json_decref(save);
     return FALSE;
   }
+  if (json_array_size(readonly) > 0)
+    json_object_set(source, "readonly_disks", readonly);
+  json_decref(readonly);
   json_t *ports = json_array();
   for (guint i = 0; i < c->ports->len; i++)
     json_array_append_new(ports, json_integer(g_array_index(c->ports, guint16, i)));

@@ -85,7 +85,7 @@ typedef struct {
   int volatile_disk;  /* GiB, 0 = none */
   json_t *context;    /* object KEY -> string, or NULL (borrowed) */
   json_t *persistent; /* array of volume UUIDs (attached at boot), or NULL */
-  json_t *readonly;   /* array of identifiers, or NULL: not supported yet */
+  json_t *readonly;   /* array of image identifiers (read-only data disks), or NULL */
   /* --save (save.h): {author, author_email, image_version, title, comment
    * [, marketplace]}, or NULL. Needs number 1. */
   json_t *save;

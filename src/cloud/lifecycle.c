@@ -592,7 +592,8 @@ boot(Vm *vm)
     s->swap = disk_spec("swap", p, "raw");
   }
   g_autoptr(GError) disk_error = NULL;
-  if (!sl_cloud_disks_add_to_spec(c, vm->id, s, &disk_error)) {
+  if (!sl_cloud_disks_add_to_spec(c, vm->id, s, &disk_error) ||
+      !sl_cloud_readonly_add_to_spec(c, spec, s, &disk_error)) {
     json_decref(spec);
     prolog_fail(vm, "%s", disk_error->message);
     return;
@@ -653,24 +654,27 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
     sl_cloud_vm_finish(vm, row->state, NULL);
     return;
   }
-  json_t *fetch = json_incref(json_object_get(spec, "fetch"));
-  json_decref(spec);
+  json_t *fetch = json_object_get(spec, "fetch");
+  json_t *readonly = json_object_get(spec, "readonly_disks");
+  gboolean ro_fetch = FALSE;
+  for (size_t i = 0; i < json_array_size(readonly); i++)
+    ro_fetch = ro_fetch || json_object_get(json_array_get(readonly, i), "fetch");
   if (!set_state(vm, SL_VM_PROLOG, NULL)) {
-    json_decref(fetch);
+    json_decref(spec);
     prolog_fail(vm, "cannot record the Prolog state");
     return;
   }
   g_autofree char *run = sl_cloud_run_dir(c, id);
   if (g_mkdir_with_parents(run, 0700) != 0) {
-    json_decref(fetch);
+    json_decref(spec);
     prolog_fail(vm, "cannot create %s: %s", run, g_strerror(errno));
     return;
   }
-  if (fetch) /* a Marketplace image not cached yet (market.c) */
-    sl_cloud_market_prolog(vm, row->image, fetch);
+  if (fetch || ro_fetch) /* Marketplace images not cached yet (market.c) */
+    sl_cloud_market_prolog(vm, row->image, fetch, readonly);
   else
     sl_cloud_vm_overlay(vm);
-  json_decref(fetch);
+  json_decref(spec);
 }
 
 void

@@ -235,6 +235,12 @@ save_entry(SlCloudMarket *m, const char *id, GBytes *xml, GError **error)
 json_t *
 sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
 {
+  return sl_cloud_market_resolve_kind(m, id, NULL, error);
+}
+
+json_t *
+sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *id, char **kind, GError **error)
+{
   if (!sl_identifier_is_valid(id)) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid image identifier %s", id);
     return NULL;
@@ -254,8 +260,11 @@ sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
       return cached_spec(cached); /* registered by the operator */
     g_autoptr(GBytes) doc = g_bytes_new_take(g_steal_pointer(&xml), len);
     g_autoptr(SlMarketEntry) e = NULL;
-    if (check_entry(doc, id, policy, FALSE, &e, &cached_reason) == CHECK_OK)
+    if (check_entry(doc, id, policy, FALSE, &e, &cached_reason) == CHECK_OK) {
+      if (kind)
+        *kind = g_strdup(e->kind);
       return cached_spec(cached);
+    }
   }
   long status = 0;
   g_autoptr(GError) net = NULL;
@@ -306,6 +315,8 @@ sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
   }
   if (!save_entry(m, id, best->xml, error))
     return NULL;
+  if (kind)
+    *kind = g_strdup(best->kind);
   return cached ? cached_spec(cached) : fetch_spec(best);
 }
 
@@ -356,47 +367,92 @@ sl_cloud_market_fetch(SlCloudMarket *m, const char *id, json_t *fetch, SlFetchDo
 
 /* ---- glue with the VM state machine (main context) ------------------------ */
 
+/* Every download of one Prolog (root image and read-only data sets) runs at
+ * once; the VM goes on when the last one ends, or fails with the first
+ * error. */
 typedef struct {
   Vm *vm;
-  char *id;
+  guint pending;
+  char *failure; /* first "image download failed: ..." */
 } Waiting;
+
+typedef struct {
+  Waiting *w;
+  char *id;
+  gboolean readonly; /* a data set, not the root image */
+} WaitOne;
+
+static void
+waiting_done(Waiting *w)
+{
+  Vm *vm = w->vm;
+  if (vm->cloud && !vm->cleanup) { /* else: killed meanwhile, already cleaned up */
+    if (w->failure)
+      sl_cloud_vm_finish(vm, SL_VM_FAILED, w->failure);
+    else
+      sl_cloud_vm_overlay(vm);
+  }
+  sl_cloud_vm_unref(vm);
+  g_free(w->failure);
+  g_free(w);
+}
 
 static void
 prolog_fetched(const SlImage *image, const GError *error, gpointer data)
 {
-  Waiting *w = data;
-  Vm *vm = w->vm;
-  if (vm->cloud && !vm->cleanup) { /* else: killed meanwhile, already cleaned up */
-    if (!image) {
-      g_autofree char *msg =
-          g_strdup_printf("image download failed: %s", error ? error->message : "unknown error");
-      sl_cloud_vm_finish(vm, SL_VM_FAILED, msg);
-    } else {
-      sl_cloud_vm_overlay(vm);
-    }
-  }
-  sl_cloud_vm_unref(vm);
-  g_free(w->id);
-  g_free(w);
+  WaitOne *one = data;
+  Waiting *w = one->w;
+  if (!image && !w->failure)
+    w->failure = one->readonly ? g_strdup_printf("read-only disk %s: image download failed: %s",
+                                                 one->id, error ? error->message : "unknown error")
+                               : g_strdup_printf("image download failed: %s",
+                                                 error ? error->message : "unknown error");
+  g_free(one->id);
+  g_free(one);
+  if (--w->pending == 0)
+    waiting_done(w);
 }
 
-void
-sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch)
+static void
+prolog_fetch_one(Waiting *w, const char *identifier, json_t *fetch, gboolean readonly)
 {
-  SlCloud *c = vm->cloud;
-  Waiting *w = g_new0(Waiting, 1);
-  w->vm = vm;
-  vm->refs++;
-  w->id = g_strdup(identifier);
+  SlCloud *c = w->vm->cloud;
+  WaitOne *one = g_new0(WaitOne, 1);
+  one->w = w;
+  one->id = g_strdup(identifier);
+  one->readonly = readonly;
+  w->pending++;
   if (!c->market) {
     g_autoptr(GError) error =
         g_error_new(SL_ERROR, SL_ERROR_UNAVAILABLE,
                     "image %s is not cached and no Marketplace is set", identifier);
-    prolog_fetched(NULL, error, w);
+    prolog_fetched(NULL, error, one);
     return;
   }
-  g_message("vm %" G_GINT64_FORMAT ": image %s: fetching from the Marketplace", vm->id, identifier);
-  sl_cloud_market_fetch(c->market, identifier, fetch, prolog_fetched, w);
+  g_message("vm %" G_GINT64_FORMAT ": image %s: fetching from the Marketplace", w->vm->id,
+            identifier);
+  sl_cloud_market_fetch(c->market, identifier, fetch, prolog_fetched, one);
+}
+
+void
+sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch, json_t *readonly)
+{
+  Waiting *w = g_new0(Waiting, 1);
+  w->vm = vm;
+  vm->refs++;
+  w->pending = 1; /* ours, until every download is started */
+  if (fetch)
+    prolog_fetch_one(w, identifier, fetch, FALSE);
+  size_t i;
+  json_t *d;
+  json_array_foreach(readonly, i, d)
+  {
+    json_t *f = json_object_get(d, "fetch");
+    if (f)
+      prolog_fetch_one(w, json_string_value(json_object_get(d, "id")), f, TRUE);
+  }
+  if (--w->pending == 0)
+    waiting_done(w);
 }
 
 int

@@ -46,6 +46,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloudMarket, sl_cloud_market_free)
 /* Request time (see above). Returns the spec members to merge: either
  * {"image_path", "image_kind"} or {"fetch": {...}}. */
 json_t *sl_cloud_market_resolve(SlCloudMarket *m, const char *identifier, GError **error);
+/* The same; *kind (when kind is not NULL) gets the entry's slterms:kind, NULL
+ * for an image registered by the operator without an entry. */
+json_t *sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *identifier, char **kind,
+                                     GError **error);
 
 /* Prolog: downloads (or joins the download of) identifier as described by the
  * spec's "fetch" object; done runs in the main context. */
