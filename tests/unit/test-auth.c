@@ -6,36 +6,17 @@
 #include <cmocka.h>
 
 #include <crypt.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/auth.h"
+#include "helpers.h"
 #include "util/error.h"
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
 
 static int
 setup(void **state)
 {
-  char *dir = g_dir_make_tmp("test-auth-XXXXXX", NULL);
-  assert_non_null(dir);
-  *state = dir;
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  g_free(*state);
+  *state = th_tmpdir_new("test-auth-XXXXXX");
   return 0;
 }
 
@@ -184,9 +165,9 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hash_round_trip),
       cmocka_unit_test(test_hash_forms),
-      cmocka_unit_test_setup_teardown(test_verify_and_cache, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cache_expiry, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_verify_and_cache, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_cache_expiry, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_threads, setup, th_tmpdir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

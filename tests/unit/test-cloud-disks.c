@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cloud/cloud.h"
+#include "cloud-helpers.h"
+#include "helpers.h"
 #include "util/error.h"
 
 typedef struct {
@@ -23,13 +25,6 @@ typedef struct {
   SlCloud *cloud;
   char *image;
 } Fx;
-
-static void
-drain(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-}
 
 static SlCloud *
 new_cloud(Fx *f)
@@ -59,11 +54,7 @@ setup(void **state)
   assert_non_null(f->storage);
   f->pdisk = sl_pdisk_new(f->store, f->storage);
   f->images = sl_image_cache_new(f->store, f->dir, &error);
-  g_autofree char *src = g_build_filename(f->dir, "base.img", NULL);
-  assert_true(g_file_set_contents(src, "x", 1, NULL));
-  g_autoptr(SlImage) im = sl_image_cache_add_file(f->images, src, &error);
-  assert_non_null(im);
-  f->image = g_strdup(im->identifier);
+  f->image = th_base_image(f->images, f->dir, 1);
   f->hv = sl_hypervisor_fake_new();
   f->cloud = new_cloud(f);
   *state = f;
@@ -74,16 +65,13 @@ static int
 teardown(void **state)
 {
   Fx *f = *state;
-  drain();
-  sl_cloud_free(f->cloud);
-  drain();
+  th_cloud_free(f->cloud);
   sl_hypervisor_free(f->hv);
   sl_image_cache_free(f->images);
   sl_pdisk_free(f->pdisk);
   sl_storage_free(f->storage);
   sl_store_close(f->store);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(th_rm_tree(f->dir), 0);
   g_free(f->image);
   g_free(f->dir);
   g_free(f);
@@ -119,8 +107,7 @@ wait_state(Fx *f, gint64 id, SlVmState want)
 {
   gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
   while (state_of(f, id) != want && g_get_monotonic_time() < end)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+    th_iterate();
   assert_int_equal(state_of(f, id), want);
 }
 
@@ -207,11 +194,11 @@ test_boot_rules(void **state)
   /* kill releases */
   g_autoptr(SlVm) k = sl_cloud_vm_kill(f->cloud, "alice", a, &error);
   assert_non_null(k);
-  drain();
+  th_drain();
   assert_int_equal(users(f, rw), 0);
   assert_int_equal(users(f, ro), 2);
   g_autoptr(SlVm) k2 = sl_cloud_vm_kill(f->cloud, "alice", b, &error);
-  drain();
+  th_drain();
   assert_int_equal(users(f, ro), 1);
 }
 
@@ -279,7 +266,7 @@ test_hotplug(void **state)
   assert_non_null(mb);
   /* VM not running */
   g_autoptr(SlVm) k = sl_cloud_vm_kill(f->cloud, "alice", b, &error);
-  drain();
+  th_drain();
   assert_int_equal(users(f, rw), 0);
   assert_null(sl_cloud_vm_attach_disk(f->cloud, "alice", b, rw, &error));
   g_autofree char *want = g_strdup_printf("VM %" G_GINT64_FORMAT " is not in running state", b);
@@ -313,7 +300,7 @@ test_recovery(void **state)
   g_autofree char *dev1 =
       g_strdup_printf("pd-%.8s%.4s%.4s%.4s%.4s", v1, v1 + 9, v1 + 14, v1 + 19, v1 + 24);
   sl_cloud_free(f->cloud); /* "kill -9": the fake VM keeps running */
-  drain();
+  th_drain();
   assert_true(sl_hypervisor_fake_drop_device(run, dev1));
   assert_int_equal(users(f, v1), 1);
   assert_int_equal(users(f, v2), 1);
@@ -321,8 +308,7 @@ test_recovery(void **state)
   assert_true(sl_cloud_recover(f->cloud, &error));
   gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
   while ((users(f, v1) || users(f, v2)) && g_get_monotonic_time() < end)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+    th_iterate();
   assert_int_equal(users(f, v1), 0);
   assert_int_equal(users(f, v2), 0);
   assert_int_equal(users(f, v3), 1); /* boot-time disk, still attached */
@@ -335,7 +321,7 @@ test_recovery(void **state)
   assert_int_equal(users(f, v3), 0);
   /* a VM that ended while the daemon was down: its rows go */
   g_autoptr(SlVm) k = sl_cloud_vm_kill(f->cloud, "alice", a, &error);
-  drain();
+  th_drain();
   assert_int_equal(users(f, v2), 0);
 }
 

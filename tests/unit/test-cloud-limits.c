@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cloud/cloud.h"
+#include "cloud-helpers.h"
+#include "helpers.h"
 #include "util/error.h"
 
 typedef struct {
@@ -35,11 +37,7 @@ setup(void **state)
   f->store = sl_store_open(f->dir, &error);
   assert_non_null(f->store);
   f->images = sl_image_cache_new(f->store, f->dir, &error);
-  g_autofree char *src = g_build_filename(f->dir, "base.img", NULL);
-  assert_true(g_file_set_contents(src, "x", 1, NULL));
-  g_autoptr(SlImage) im = sl_image_cache_add_file(f->images, src, &error);
-  assert_non_null(im);
-  f->image = g_strdup(im->identifier);
+  f->image = th_base_image(f->images, f->dir, 1);
   SlCloudConfig cfg = {.data_dir = f->dir,
                        .qemu_img = "true",
                        .mkswap = "true",
@@ -54,25 +52,15 @@ setup(void **state)
   return 0;
 }
 
-static void
-drain(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-}
-
 static int
 teardown(void **state)
 {
   Fx *f = *state;
-  drain();
-  sl_cloud_free(f->cloud);
-  drain();
+  th_cloud_free(f->cloud);
   sl_image_cache_free(f->images);
   sl_store_close(f->store);
   sl_hypervisor_free(f->hv);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(th_rm_tree(f->dir), 0);
   g_free(f->image);
   g_free(f->dir);
   g_free(f);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "cloud/cloud.h"
+#include "cloud-helpers.h"
+#include "helpers.h"
 #include "util/error.h"
 
 /* ---- a fake driver we can steer ------------------------------------------ */
@@ -127,35 +129,20 @@ setup(void **state)
   assert_non_null(f->store);
   f->images = sl_image_cache_new(f->store, f->dir, &error);
   assert_non_null(f->images);
-  g_autofree char *src = g_build_filename(f->dir, "base.img", NULL);
-  g_autofree char *bytes = g_strnfill(1 << 20, 'x');
-  assert_true(g_file_set_contents(src, bytes, 1 << 20, NULL));
-  g_autoptr(SlImage) im = sl_image_cache_add_file(f->images, src, &error);
-  assert_non_null(im);
-  f->image = g_strdup(im->identifier);
+  f->image = th_base_image(f->images, f->dir, 1 << 20);
   f->cloud = new_cloud(f, "10.9.0.0/29", NULL, 60); /* .2 .. .6: 5 addresses */
   *state = f;
   return 0;
-}
-
-static void
-drain(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
 }
 
 static int
 teardown(void **state)
 {
   Fx *f = *state;
-  drain();
-  sl_cloud_free(f->cloud);
-  drain();
+  th_cloud_free(f->cloud);
   sl_image_cache_free(f->images);
   sl_store_close(f->store);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(th_rm_tree(f->dir), 0);
   g_free(f->image);
   g_free(f->dir);
   g_free(f);
@@ -195,8 +182,7 @@ wait_state(Fx *f, gint64 id, SlVmState want)
 {
   gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
   while (state_of(f, id) != want && g_get_monotonic_time() < end)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+    th_iterate();
   assert_string_equal(sl_vm_state_to_string(state_of(f, id)), sl_vm_state_to_string(want));
 }
 
@@ -211,7 +197,7 @@ run_dir(Fx *f, gint64 id)
 static void
 assert_released(Fx *f, gint64 id)
 {
-  drain();
+  th_drain();
   g_autoptr(SlVm) v = sl_store_vm_get(f->store, id, NULL);
   assert_true(sl_vm_state_is_final(v->state));
   assert_null(v->ip);
@@ -374,7 +360,7 @@ test_shutdown_timeout(void **state)
   g_autoptr(SlVm) v = sl_cloud_vm_shutdown(f->cloud, "alice", id, NULL);
   assert_int_equal(v->state, SL_VM_SHUTDOWN);
   g_usleep(300000);
-  drain();
+  th_drain();
   assert_int_equal(state_of(f, id), SL_VM_SHUTDOWN); /* guest ignores the button */
   wait_state(f, id, SL_VM_DONE);                     /* hard stop after 1 s */
   assert_released(f, id);
@@ -477,7 +463,7 @@ test_recovery(void **state)
   f->cloud = new_cloud(f, "10.9.0.0/29", NULL, 60);
   g_autoptr(GError) error = NULL;
   assert_true(sl_cloud_recover(f->cloud, &error));
-  drain();
+  th_drain();
   for (guint i = 0; i < rows->len; i++)
     assert_released(f, ((SlVm *)rows->pdata[i])->id);
   gint64 vanished = ((SlVm *)rows->pdata[0])->id, prolog = ((SlVm *)rows->pdata[1])->id;

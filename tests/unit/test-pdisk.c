@@ -5,12 +5,12 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pdisk/pdisk.h"
+#include "helpers.h"
 #include "util/error.h"
 
 typedef struct {
@@ -21,19 +21,10 @@ typedef struct {
 } Fixture;
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  f->dir = g_dir_make_tmp("test-pdisk-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-pdisk-XXXXXX");
   f->store = sl_store_open(f->dir, NULL);
   g_autofree char *vol = g_build_filename(f->dir, "volumes", NULL);
   f->storage = sl_storage_file_new(vol, NULL);
@@ -51,7 +42,7 @@ teardown(void **state)
   sl_pdisk_free(f->pdisk);
   sl_storage_free(f->storage);
   sl_store_close(f->store);
-  nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  th_rm_tree(f->dir);
   g_free(f->dir);
   g_free(f);
   return 0;

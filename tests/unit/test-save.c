@@ -17,6 +17,8 @@
 #include "market/entry.h"
 #include "market/sign.h"
 #include "smtp-sink.h"
+#include "cloud-helpers.h"
+#include "helpers.h"
 #include "util/error.h"
 
 typedef struct {
@@ -71,13 +73,6 @@ new_cloud(Fx *f, const char *stop_after)
   return c;
 }
 
-static void
-drain(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-}
-
 static int
 setup(void **state)
 {
@@ -90,11 +85,7 @@ setup(void **state)
   assert_non_null(f->storage);
   f->pdisk = sl_pdisk_new(f->store, f->storage);
   f->images = sl_image_cache_new(f->store, f->dir, &error);
-  g_autofree char *src = g_build_filename(f->dir, "base.img", NULL);
-  g_autofree char *bytes = g_strnfill(1 << 20, 'x');
-  assert_true(g_file_set_contents(src, bytes, 1 << 20, NULL));
-  g_autoptr(SlImage) im = sl_image_cache_add_file(f->images, src, &error);
-  f->image = g_strdup(im->identifier);
+  f->image = th_base_image(f->images, f->dir, 1 << 20);
   f->hv = sl_hypervisor_fake_new();
   f->sink = smtp_sink_new();
   f->mail_server = g_strdup_printf("smtp://127.0.0.1:%u", smtp_sink_port(f->sink));
@@ -108,17 +99,14 @@ static int
 teardown(void **state)
 {
   Fx *f = *state;
-  drain();
-  sl_cloud_free(f->cloud);
-  drain();
+  th_cloud_free(f->cloud);
   sl_hypervisor_free(f->hv);
   sl_image_cache_free(f->images);
   sl_pdisk_free(f->pdisk);
   sl_storage_free(f->storage);
   sl_store_close(f->store);
   smtp_sink_free(f->sink);
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(th_rm_tree(f->dir), 0);
   g_ptr_array_unref(f->uploads);
   g_free(f->upload_url);
   g_free(f->mail_server);
@@ -150,8 +138,7 @@ wait_for(Fx *f, gint64 id, SlVmState want, int seconds)
 {
   gint64 end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
   while (state_of(f, id) != want && g_get_monotonic_time() < end)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+    th_iterate();
   assert_string_equal(sl_vm_state_to_string(state_of(f, id)), sl_vm_state_to_string(want));
 }
 
@@ -296,7 +283,7 @@ test_flow(void **state)
   gint64 id = running_vm(f, save_request());
   shutdown_vm(f, id);
   wait_for(f, id, SL_VM_DONE, 60);
-  drain();
+  th_drain();
   g_autoptr(SlVm) v = sl_store_vm_get(f->store, id, NULL);
   assert_null(v->error);
   check_saved(f, id, 1);
@@ -327,7 +314,7 @@ test_resume(void **state)
   guint mails = 0;
   for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
     sl_cloud_free(f->cloud);
-    drain();
+    th_drain();
     f->cloud = new_cloud(f, steps[i]);
     gint64 id = running_vm(f, save_request());
     shutdown_vm(f, id);
@@ -339,21 +326,20 @@ test_resume(void **state)
       g_clear_pointer(&text, g_free);
       if (g_file_get_contents(state_path, &text, NULL, NULL) && strstr(text, want))
         break;
-      if (!g_main_context_iteration(NULL, FALSE))
-        g_usleep(1000);
+      th_iterate();
     }
     if (!text || !strstr(text, want))
       fail_msg("step %s never recorded: %s", steps[i], text ? text : "(none)");
-    drain();
+    th_drain();
     assert_int_equal(state_of(f, id), SL_VM_EPILOG);
     guint uploads = f->uploads->len;
     sl_cloud_free(f->cloud); /* the daemon dies */
-    drain();
+    th_drain();
     f->cloud = new_cloud(f, NULL);
     g_autoptr(GError) error = NULL;
     assert_true(sl_cloud_recover(f->cloud, &error));
     wait_for(f, id, SL_VM_DONE, 60);
-    drain();
+    th_drain();
     mails++;
     check_saved(f, id, mails);
     /* re-uploaded at most once: only when the crash came before "uploaded" */
@@ -372,7 +358,7 @@ test_kill_during_save(void **state)
 {
   Fx *f = *state;
   sl_cloud_free(f->cloud);
-  drain();
+  th_drain();
   g_setenv("SL_TEST_SAVE_PAUSE", "hashed:3000", TRUE);
   f->cloud = new_cloud(f, NULL);
   g_unsetenv("SL_TEST_SAVE_PAUSE");
@@ -384,18 +370,14 @@ test_kill_during_save(void **state)
   while ((!text || !strstr(text, "\"hashed\"")) && g_get_monotonic_time() < end) {
     g_clear_pointer(&text, g_free);
     g_file_get_contents(state_path, &text, NULL, NULL);
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+    th_iterate();
   }
   assert_int_equal(state_of(f, id), SL_VM_EPILOG);
   g_autoptr(GError) error = NULL;
   g_autoptr(SlVm) v = sl_cloud_vm_kill(f->cloud, "alice", id, &error);
   assert_null(error);
   wait_for(f, id, SL_VM_DONE, 10);
-  gint64 until = g_get_monotonic_time() + 4 * G_USEC_PER_SEC; /* past the pause */
-  while (g_get_monotonic_time() < until)
-    if (!g_main_context_iteration(NULL, FALSE))
-      g_usleep(1000);
+  th_spin_for(4 * G_USEC_PER_SEC); /* past the pause */
   g_autoptr(SlVm) row = sl_store_vm_get(f->store, id, NULL);
   assert_null(row->ip);
   g_autofree char *saves = vm_path(f, "saves", id, NULL);
@@ -415,7 +397,7 @@ test_failures_are_notes(void **state)
 {
   Fx *f = *state;
   sl_cloud_free(f->cloud);
-  drain();
+  th_drain();
   smtp_sink_free(f->sink); /* nobody listens there any more */
   f->sink = smtp_sink_new();
   f->upload_code = SL_ERROR_INVALID;
@@ -423,7 +405,7 @@ test_failures_are_notes(void **state)
   gint64 id = running_vm(f, save_request());
   shutdown_vm(f, id);
   wait_for(f, id, SL_VM_DONE, 60);
-  drain();
+  th_drain();
   g_autoptr(SlVm) v = sl_store_vm_get(f->store, id, NULL);
   assert_non_null(v->error);
   assert_non_null(strstr(v->error, "save: upload to https://127.0.0.1:2634 failed: HTTP 400"));

@@ -6,13 +6,13 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "storage/driver.h"
+#include "helpers.h"
 #include "util/error.h"
 
 #define GIB ((guint64)1 << 30)
@@ -20,28 +20,9 @@
 #define U2 "1f2e3d4c-5b6a-4789-8a7b-6c5d4e3f2a10"
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static int
 setup(void **state)
 {
-  char *dir = g_dir_make_tmp("test-storage-XXXXXX", NULL);
-  assert_non_null(dir);
-  *state = dir;
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  g_free(*state);
+  *state = th_tmpdir_new("test-storage-XXXXXX");
   return 0;
 }
 
@@ -176,11 +157,11 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_create_sparse, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_conflict_and_remove, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_stale_temporaries, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_sparse, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_conflict_and_remove, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_list, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_names, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_stale_temporaries, setup, th_tmpdir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,6 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -13,31 +12,13 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "helpers.h"
 #include "util/error.h"
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
 
 static int
 setup(void **state)
 {
-  char *dir = g_dir_make_tmp("test-store-XXXXXX", NULL);
-  assert_non_null(dir);
-  *state = dir;
-  return 0;
-}
-
-static int
-teardown(void **state)
-{
-  nftw(*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  g_free(*state);
+  *state = th_tmpdir_new("test-store-XXXXXX");
   return 0;
 }
 
@@ -372,12 +353,12 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_users, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_disks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mounts, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_users, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_disks, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_mounts, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_threads, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_kill9, setup, th_tmpdir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
