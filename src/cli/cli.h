@@ -69,6 +69,7 @@ extern const SlOption sl_opts_auth[];     /* -u -p --pem-cert --pem-key --ca-cer
 extern const SlOption sl_opts_endpoint[]; /* --endpoint */
 extern const SlOption sl_opts_pdisk[];    /* --pdisk-endpoint --pdisk-username --pdisk-password */
 extern const SlOption sl_opts_market[];   /* --marketplace-endpoint */
+extern const SlOption sl_opts_pat[];      /* --pat-enable --pat-service-host --pat-gateway-host */
 
 /* The commands (one cmd-<name>.c each); the table of all of them is in stratus.c. */
 extern const SlCommand sl_cmd_copy_config, sl_cmd_describe_instance, sl_cmd_run_instance,

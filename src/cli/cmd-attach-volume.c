@@ -2,19 +2,6 @@
  * (volume-hotplug.c). */
 #include "volume-hotplug.h"
 
-static const SlOption opts[] = {
-    {.name = "instance",
-     .short_name = 'i',
-     .type = SL_OPT_INT,
-     .arg = "VM_ID",
-     .help = "Id of the running machine",
-     .def = "0"},
-    {.name = NULL},
-};
-
-static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
-
 static int
 run(SlCli *cli, char **args)
 {
@@ -33,7 +20,7 @@ const SlCommand sl_cmd_attach_volume = {
         "disks, as 13.05 did); the name the guest kernel gives the disk may differ. Only your "
         "own DATA_IMAGE_RAW_READ_WRITE (exclusive) and DATA_IMAGE_RAW_READONLY volumes can be "
         "attached, at most 10 per machine.",
-    .options = options,
+    .options = sl_volume_hotplug_options,
     .implemented = TRUE,
     .run = run,
     .flags = SL_CMD_LOAD_CONFIG,

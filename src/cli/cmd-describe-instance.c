@@ -13,26 +13,11 @@ static const SlOption opts[] = {
      .arg = NULL,
      .help = "Show the machines of every site listed in the 'endpoints' configuration key (not "
              "supported yet: ignored with a warning)"},
-    {.name = "pat-enable",
-     .short_name = 0,
-     .type = SL_OPT_FLAG,
-     .arg = NULL,
-     .help = "Use port address translation (not supported yet: ignored with a warning)"},
-    {.name = "pat-service-host",
-     .short_name = 0,
-     .type = SL_OPT_STRING,
-     .arg = "HOST",
-     .help = "Port address translation service host (not supported yet)"},
-    {.name = "pat-gateway-host",
-     .short_name = 0,
-     .type = SL_OPT_STRING,
-     .arg = "HOST",
-     .help = "Port address translation gateway host (not supported yet)"},
     {.name = NULL},
 };
 
-static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
-                                          sl_opts_endpoint, opts,           NULL};
+static const SlOption *const options[] = {
+    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, opts, sl_opts_pat, NULL};
 
 static int
 run(SlCli *cli, char **args)

@@ -2,19 +2,6 @@
  * (volume-hotplug.c). */
 #include "volume-hotplug.h"
 
-static const SlOption opts[] = {
-    {.name = "instance",
-     .short_name = 'i',
-     .type = SL_OPT_INT,
-     .arg = "VM_ID",
-     .help = "Id of the running machine",
-     .def = "0"},
-    {.name = NULL},
-};
-
-static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
-
 static int
 run(SlCli *cli, char **args)
 {
@@ -29,7 +16,7 @@ const SlCommand sl_cmd_detach_volume = {
         "Unplug the volumes from the running machine. Each line is printed only after the "
         "guest released the device (unmount its file systems first). Volumes attached at "
         "boot (--persistent-disk) can be detached too.",
-    .options = options,
+    .options = sl_volume_hotplug_options,
     .implemented = TRUE,
     .run = run,
     .flags = SL_CMD_LOAD_CONFIG,

@@ -1,18 +1,6 @@
 /* cmd-kill-instance.c - stratus-kill-instance: DELETE /vms/<id>. */
 #include "vm.h"
 
-static const SlOption opts[] = {
-    {.name = "input",
-     .short_name = 'i',
-     .type = SL_OPT_STRING,
-     .arg = "FILE",
-     .help = "File with the machine ids, one per line"},
-    {.name = NULL},
-};
-
-static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
-                                          sl_opts_endpoint, opts,           NULL};
-
 static int
 run(SlCli *cli, char **args)
 {
@@ -27,7 +15,7 @@ const SlCommand sl_cmd_kill_instance = {
         "Stop the given machines at once and release their resources (the disks are not saved). "
         "The ids are the arguments followed by the lines of the -i/--input file (blank lines "
         "ignored). Killed machines show the state Done in `stratus-describe-instance <id>`.",
-    .options = options,
+    .options = sl_vm_action_options,
     .implemented = TRUE,
     .run = run,
     .flags = SL_CMD_LOAD_CONFIG,

@@ -1,18 +1,6 @@
 /* cmd-shutdown-instance.c - stratus-shutdown-instance: POST /vms/<id>/shutdown. */
 #include "vm.h"
 
-static const SlOption opts[] = {
-    {.name = "input",
-     .short_name = 'i',
-     .type = SL_OPT_STRING,
-     .arg = "FILE",
-     .help = "File with the machine ids, one per line"},
-    {.name = NULL},
-};
-
-static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
-                                          sl_opts_endpoint, opts,           NULL};
-
 static int
 run(SlCli *cli, char **args)
 {
@@ -27,7 +15,7 @@ const SlCommand sl_cmd_shutdown_instance = {
                    "then Done); a machine started with --save then has its root disk saved as a "
                    "new image. The ids are the arguments followed by the lines of the "
                    "-i/--input file (blank lines ignored).",
-    .options = options,
+    .options = sl_vm_action_options,
     .implemented = TRUE,
     .run = run,
     .flags = SL_CMD_LOAD_CONFIG,

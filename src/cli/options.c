@@ -107,6 +107,25 @@ const SlOption sl_opts_pdisk[] = {
     {.name = NULL},
 };
 
+const SlOption sl_opts_pat[] = {
+    {.name = "pat-enable",
+     .short_name = 0,
+     .type = SL_OPT_FLAG,
+     .arg = NULL,
+     .help = "Use port address translation (not supported yet: ignored with a warning)"},
+    {.name = "pat-service-host",
+     .short_name = 0,
+     .type = SL_OPT_STRING,
+     .arg = "HOST",
+     .help = "Port address translation service host (not supported yet)"},
+    {.name = "pat-gateway-host",
+     .short_name = 0,
+     .type = SL_OPT_STRING,
+     .arg = "HOST",
+     .help = "Port address translation gateway host (not supported yet)"},
+    {.name = NULL},
+};
+
 const SlOption sl_opts_market[] = {
     {.name = "marketplace-endpoint",
      .short_name = 0,

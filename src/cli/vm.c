@@ -332,3 +332,15 @@ sl_vm_action(SlCli *cli, char **args, const char *method, const char *suffix)
   }
   return status;
 }
+
+static const SlOption vm_ids_opts[] = {
+    {.name = "input",
+     .short_name = 'i',
+     .type = SL_OPT_STRING,
+     .arg = "FILE",
+     .help = "File with the machine ids, one per line"},
+    {.name = NULL},
+};
+
+const SlOption *const sl_vm_action_options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
+                                                sl_opts_endpoint, vm_ids_opts,    NULL};

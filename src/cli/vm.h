@@ -57,3 +57,6 @@ void sl_warn_unsupported(SlCli *cli, const char *const *names);
 /* kill/shutdown: `method` on /vms/<id><suffix> for every id; no output on
  * success; each failure printed; 1 at the end if any failed. */
 int sl_vm_action(SlCli *cli, char **args, const char *method, const char *suffix);
+
+/* The options of kill/shutdown: the common ones and -i/--input FILE. */
+extern const SlOption *const sl_vm_action_options[];

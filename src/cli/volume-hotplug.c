@@ -73,3 +73,17 @@ sl_volume_hotplug(SlCli *cli, char **args, gboolean attach)
   fflush(stdout);
   return status;
 }
+
+static const SlOption hotplug_opts[] = {
+    {.name = "instance",
+     .short_name = 'i',
+     .type = SL_OPT_INT,
+     .arg = "VM_ID",
+     .help = "Id of the running machine",
+     .def = "0"},
+    {.name = NULL},
+};
+
+const SlOption *const sl_volume_hotplug_options[] = {
+    sl_opts_base,  sl_opts_config, sl_opts_auth, sl_opts_endpoint,
+    sl_opts_pdisk, hotplug_opts,   NULL};
