@@ -335,6 +335,8 @@ next(SaveJob *job)
     return;
   }
   job->pausing = FALSE;
+  /* one line per step: the log's timestamps profile the save (bench/storage) */
+  g_message("vm %" G_GINT64_FORMAT ": save step %s recorded", job->id, name);
   if (job->step == SAVE_STARTED) {
     convert(job);
   } else if (job->step == SAVE_MAILED) {
