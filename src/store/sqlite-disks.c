@@ -99,25 +99,8 @@ sqlite_disk_insert(SlStore *store, const SlDisk *disk, GError **error)
 SlDisk *
 sqlite_disk_get(SlStore *store, const char *uuid, GError **error)
 {
-  SqliteStore *s = SQ(store);
-  Conn *c = sq_conn_acquire(s, error);
-  if (!c)
-    return NULL;
-  SlDisk *d = NULL;
-  sqlite3_stmt *st = sq_stmt_get(c, "SELECT " DISK_COLS " FROM disks d WHERE d.uuid = ?", error);
-  if (st) {
-    sq_bind_text(st, 1, uuid);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-      d = disk_from_row(st);
-    else if (rc == SQLITE_DONE)
-      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "disk (%s) does not exist", uuid);
-    else
-      sq_set_db_error(error, c->db, rc, "get disk");
-    sq_stmt_done(st);
-  }
-  sq_conn_release(s, c);
-  return d;
+  return sq_query_one(SQ(store), "SELECT " DISK_COLS " FROM disks d WHERE d.uuid = ?", uuid, 0,
+                      FALSE, disk_from_row, "get disk", error, "disk (%s) does not exist", uuid);
 }
 
 GPtrArray *
@@ -275,25 +258,8 @@ sq_mount_insert(Conn *c, const SlMount *mount, GError **error)
 SlMount *
 sqlite_mount_get(SlStore *store, const char *id, GError **error)
 {
-  SqliteStore *s = SQ(store);
-  Conn *c = sq_conn_acquire(s, error);
-  if (!c)
-    return NULL;
-  SlMount *m = NULL;
-  sqlite3_stmt *st = sq_stmt_get(c, "SELECT " MOUNT_COLS " FROM mounts WHERE id = ?", error);
-  if (st) {
-    sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-      m = mount_from_row(st);
-    else if (rc == SQLITE_DONE)
-      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "mount %s does not exist", id);
-    else
-      sq_set_db_error(error, c->db, rc, "get mount");
-    sq_stmt_done(st);
-  }
-  sq_conn_release(s, c);
-  return m;
+  return sq_query_one(SQ(store), "SELECT " MOUNT_COLS " FROM mounts WHERE id = ?", id, 0, FALSE,
+                      mount_from_row, "get mount", error, "mount %s does not exist", id);
 }
 
 GPtrArray *

@@ -44,6 +44,12 @@ gboolean sq_step_change(Conn *c, sqlite3_stmt *st, int *changes, const char *wha
 GPtrArray *sq_query_rows(SqliteStore *s, const char *sql, const char *text_arg, gint64 int_arg,
                          gboolean use_int, gpointer (*load)(sqlite3_stmt *), GDestroyNotify free_fn,
                          GError **error);
+/* Runs a query with one parameter (text_arg, else int_arg when use_int) that
+ * yields at most one row, loaded with `load`. No row: NULL and SL_ERROR_NOT_FOUND
+ * with the message not_found_fmt; a database error: NULL, "<what>: ...". */
+gpointer sq_query_one(SqliteStore *s, const char *sql, const char *text_arg, gint64 int_arg,
+                      gboolean use_int, gpointer (*load)(sqlite3_stmt *), const char *what,
+                      GError **error, const char *not_found_fmt, ...) G_GNUC_PRINTF(9, 10);
 
 /* Disk and mount operations (sqlite-disks.c), same contracts as store.h. */
 gboolean sqlite_disk_insert(SlStore *store, const SlDisk *disk, GError **error);

@@ -189,26 +189,8 @@ sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmChe
 SlVm *
 sqlite_vm_get(SlStore *store, gint64 id, GError **error)
 {
-  SqliteStore *s = SQ(store);
-  Conn *c = sq_conn_acquire(s, error);
-  if (!c)
-    return NULL;
-  SlVm *v = NULL;
-  sqlite3_stmt *st = sq_stmt_get(c, "SELECT " VM_COLS " FROM vms WHERE id = ?", error);
-  if (st) {
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-      v = vm_from_row(st);
-    else if (rc == SQLITE_DONE)
-      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "VM %" G_GINT64_FORMAT " does not exist",
-                  id);
-    else
-      sq_set_db_error(error, c->db, rc, "get vm");
-    sq_stmt_done(st);
-  }
-  sq_conn_release(s, c);
-  return v;
+  return sq_query_one(SQ(store), "SELECT " VM_COLS " FROM vms WHERE id = ?", NULL, id, TRUE,
+                      vm_from_row, "get vm", error, "VM %" G_GINT64_FORMAT " does not exist", id);
 }
 
 GPtrArray *
@@ -331,27 +313,9 @@ sqlite_image_insert(SlStore *store, const SlImage *im, GError **error)
 SlImage *
 sqlite_image_get(SlStore *store, const char *identifier, GError **error)
 {
-  SqliteStore *s = SQ(store);
-  Conn *c = sq_conn_acquire(s, error);
-  if (!c)
-    return NULL;
-  SlImage *im = NULL;
-  sqlite3_stmt *st =
-      sq_stmt_get(c, "SELECT " IMAGE_COLS " FROM images WHERE identifier = ?", error);
-  if (st) {
-    sq_bind_text(st, 1, identifier);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-      im = image_from_row(st);
-    else if (rc == SQLITE_DONE)
-      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "image %s is not in the image cache",
-                  identifier);
-    else
-      sq_set_db_error(error, c->db, rc, "get image");
-    sq_stmt_done(st);
-  }
-  sq_conn_release(s, c);
-  return im;
+  return sq_query_one(SQ(store), "SELECT " IMAGE_COLS " FROM images WHERE identifier = ?",
+                      identifier, 0, FALSE, image_from_row, "get image", error,
+                      "image %s is not in the image cache", identifier);
 }
 
 GPtrArray *

@@ -356,25 +356,8 @@ user_row(sqlite3_stmt *st)
 static SlUser *
 sqlite_user_get(SlStore *store, const char *name, GError **error)
 {
-  SqliteStore *s = SQ(store);
-  Conn *c = sq_conn_acquire(s, error);
-  if (!c)
-    return NULL;
-  SlUser *u = NULL;
-  sqlite3_stmt *st = sq_stmt_get(c, "SELECT name, hash, created FROM users WHERE name = ?", error);
-  if (st) {
-    sq_bind_text(st, 1, name);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-      u = user_from_row(st);
-    else if (rc == SQLITE_DONE)
-      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "no such user: %s", name);
-    else
-      sq_set_db_error(error, c->db, rc, "get user");
-    sq_stmt_done(st);
-  }
-  sq_conn_release(s, c);
-  return u;
+  return sq_query_one(SQ(store), "SELECT name, hash, created FROM users WHERE name = ?", name, 0,
+                      FALSE, user_row, "get user", error, "no such user: %s", name);
 }
 
 /* Runs a query and collects one object per row with `load`. */
@@ -405,6 +388,39 @@ sq_query_rows(SqliteStore *s, const char *sql, const char *text_arg, gint64 int_
   }
   sq_conn_release(s, c);
   return rows;
+}
+
+gpointer
+sq_query_one(SqliteStore *s, const char *sql, const char *text_arg, gint64 int_arg,
+             gboolean use_int, gpointer (*load)(sqlite3_stmt *), const char *what, GError **error,
+             const char *not_found_fmt, ...)
+{
+  Conn *c = sq_conn_acquire(s, error);
+  if (!c)
+    return NULL;
+  gpointer row = NULL;
+  sqlite3_stmt *st = sq_stmt_get(c, sql, error);
+  if (st) {
+    if (text_arg)
+      sq_bind_text(st, 1, text_arg);
+    else if (use_int)
+      sqlite3_bind_int64(st, 1, int_arg);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      row = load(st);
+    } else if (rc == SQLITE_DONE) {
+      va_list ap;
+      va_start(ap, not_found_fmt);
+      g_autofree char *msg = g_strdup_vprintf(not_found_fmt, ap);
+      va_end(ap);
+      g_set_error_literal(error, SL_ERROR, SL_ERROR_NOT_FOUND, msg);
+    } else {
+      sq_set_db_error(error, c->db, rc, what);
+    }
+    sq_stmt_done(st);
+  }
+  sq_conn_release(s, c);
+  return row;
 }
 
 static GPtrArray *
