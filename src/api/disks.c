@@ -249,36 +249,35 @@ create_mount(const SlHttpRequest *req, gpointer data)
   return resp;
 }
 
+typedef SlMount *(*MountOp)(SlPdisk *pdisk, const char *user, const char *uuid,
+                            const char *mount_id, GError **error);
+
+/* /disks/{uuid}/mounts/{mount}: 200 with the mount that op returns. */
 static SlHttpResponse *
-get_mount(const SlHttpRequest *req, gpointer data)
+mount_op(const SlHttpRequest *req, Disks *d, MountOp op)
 {
-  Disks *d = data;
   SlHttpResponse *bad = NULL;
   const char *uuid = path_uuid(req, &bad);
   if (!uuid)
     return bad;
   g_autoptr(GError) error = NULL;
   g_autoptr(SlMount) mount =
-      sl_pdisk_mount_get(d->pdisk, req->user, uuid, sl_http_request_param(req, "mount"), &error);
+      op(d->pdisk, req->user, uuid, sl_http_request_param(req, "mount"), &error);
   if (!mount)
     return fail(error);
   return sl_http_response_new_json(200, mount_json(mount, TRUE));
 }
 
 static SlHttpResponse *
+get_mount(const SlHttpRequest *req, gpointer data)
+{
+  return mount_op(req, data, sl_pdisk_mount_get);
+}
+
+static SlHttpResponse *
 delete_mount(const SlHttpRequest *req, gpointer data)
 {
-  Disks *d = data;
-  SlHttpResponse *bad = NULL;
-  const char *uuid = path_uuid(req, &bad);
-  if (!uuid)
-    return bad;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SlMount) mount =
-      sl_pdisk_unmount(d->pdisk, req->user, uuid, sl_http_request_param(req, "mount"), &error);
-  if (!mount)
-    return fail(error);
-  return sl_http_response_new_json(200, mount_json(mount, TRUE));
+  return mount_op(req, data, sl_pdisk_unmount);
 }
 
 static const SlHttpRoute routes[] = {
