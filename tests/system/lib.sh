@@ -78,12 +78,27 @@ free_port() {
   done
 }
 
+# private_home: HOME is a new directory under $T_TMP and no STRATUSLAB_*
+# variable is set, so that no configuration of the caller leaks in.
+private_home() {
+  export HOME=$T_TMP/home
+  mkdir -p "$HOME"
+  unset "${!STRATUSLAB_@}"
+}
+
 # start_daemon [DIR]: starts stratusd (with --config $SL_CONFIG if set); sets
 # SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
 start_daemon() {
   SL_DIR=${1:-$T_TMP/data}
   SL_PORT=${SL_PORT:-$(free_port)}
   SL_LOG=$T_TMP/stratusd.log
+  # A private /24 of VM addresses per test run, so that tests (or a quick-start
+  # daemon) running at the same time never compete for the same host forwards.
+  if [ -z "${SL_CONFIG:-}" ]; then SL_CONFIG=$T_TMP/stratusd.conf; : >"$SL_CONFIG"; fi
+  if ! grep -q '^network *=' "$SL_CONFIG"; then
+    SL_NET=${SL_NET:-127.$((101 + RANDOM % 150)).$((RANDOM % 256))}
+    printf '\n[cloud]\nnetwork = %s.0/24\n' "$SL_NET" >>"$SL_CONFIG"
+  fi
   stratusd ${SL_CONFIG:+--config "$SL_CONFIG"} --data-dir "$SL_DIR" \
     --listen "127.0.0.1:$SL_PORT" >>"$SL_LOG" 2>&1 &
   SL_PID=$!
@@ -124,6 +139,74 @@ ca_certificate = $SL_CA
 CFG
   echo "$f"
 }
+
+# ---- VM tests ------------------------------------------------------------------
+
+# appliance_image: sets `image` to $SL_APPLIANCE when that file exists, else
+# builds the test appliance into $T_TMP/appliance.img (on failure: FAIL,
+# finish and exit).
+appliance_image() {
+  image=${SL_APPLIANCE:-}
+  if [ -z "$image" ] || [ ! -f "$image" ]; then
+    image=$T_TMP/appliance.img
+    "$(dirname "${BASH_SOURCE[0]}")/../../appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
+      { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
+  fi
+}
+
+# kill_vms: kills the qemu of every run dir still present, by PID (a test that
+# boots VMs sets: trap 'kill_vms; cleanup' EXIT).
+kill_vms() {
+  local f pid
+  for f in "${SL_DIR:-/nonexistent}"/vms/*/qemu.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null)
+    [ -n "$pid" ] && grep -qa "$(dirname "$f")/qmp.sock" "/proc/$pid/cmdline" 2>/dev/null &&
+      kill -KILL "$pid" 2>/dev/null
+  done
+}
+
+# json EXPR: evaluates the Python expression EXPR with d = the JSON on stdin
+# (with $PY when set, else python3).
+json() { "${PY:-python3}" -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+# vm_field ID FIELD: FIELD of GET /vms/ID as alice (password alicepw1).
+vm_field() {
+  curl -s --cacert "$SL_CA" -u alice:alicepw1 "https://127.0.0.1:$SL_PORT/vms/$1" | json "d.get('$2')"
+}
+
+# wait_state ID STATE SECONDS: polls vm_field ID state until it is STATE.
+wait_state() {
+  local i
+  for i in $(seq $(($3 * 5))); do
+    [ "$(vm_field "$1" state)" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ready ID: the appliance printed READY on the VM's serial console.
+ready() { grep -qa STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null; }
+
+# wait_ready ID SECONDS: polls `ready ID`.
+wait_ready() {
+  local i
+  for i in $(seq $(($2 * 5))); do
+    ready "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# wait_for SECONDS CMD...: retries CMD every second until it succeeds.
+wait_for() {
+  local n=$1; shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
+  return 1
+}
+
+# gone PID: the process has exited (a zombie waiting for init to reap it counts).
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 finish() {
   echo "RESULT $T_PASS $T_FAIL"

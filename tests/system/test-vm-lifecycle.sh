@@ -9,19 +9,8 @@
 # addresses). Boots 2 appliance VMs. Every qemu started here is killed by PID
 # at exit (from the run dirs' qemu.pid).
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 
-kill_vms() { # kill the qemu of every run dir still present, by PID
-  local f pid
-  for f in "${SL_DIR:-/nonexistent}"/vms/*/qemu.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f" 2>/dev/null)
-    [ -n "$pid" ] && grep -qa "$(dirname "$f")/qmp.sock" "/proc/$pid/cmdline" 2>/dev/null &&
-      kill -KILL "$pid" 2>/dev/null
-  done
-}
 trap 'kill_vms; cleanup' EXIT
 
 SL_CONFIG=$T_TMP/stratusd.conf
@@ -34,48 +23,21 @@ A=$(user_config alice alicepw1)
 CA=$(user_config carol carolpw1)
 D=$(user_config dave davepw12)
 URL=https://127.0.0.1:$SL_PORT
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-vm_field() { # vm_field ID FIELD (as alice)
-  curl -s --cacert "$SL_CA" -u alice:alicepw1 "$URL/vms/$1" | json "d.get('$2')"
-}
-wait_state() { # wait_state ID STATE SECONDS
-  local i
-  for i in $(seq $(($3 * 5))); do
-    [ "$(vm_field "$1" state)" = "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-wait_ready() { # wait_ready ID SECONDS
-  local i
-  for i in $(seq $(($2 * 5))); do
-    grep -qa STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
 listed() { # listed USER PASSWORD -> number of VMs in GET /vms/
   curl -s --cacert "$SL_CA" -u "$1:$2" "$URL/vms/" | json "len(d)"
 }
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 ssh-keygen -q -t ed25519 -N '' -C lifecycle -f "$T_TMP/key" >/dev/null
 SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
   -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
 
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  top=$(cd "$(dirname "$0")/../.." && pwd)
-  "$top/appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 check_out "register the appliance image" '^[A-Za-z0-9_-]{27}$' \
   stratus-admin --data-dir "$SL_DIR" image add "$image"
 IMG=$OUT
 RUN=(stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256)
 
 # ---- bad input: "  [ERROR] ...", exit 1, nothing started -----------------------------
-check_err "unknown image" 1 "^  \[ERROR\] Service error: image AAAAAAAAAAAAAAAAAAAAAAAAAAA is not in the image cache$" \
+check_err "unknown image" 1 "^  \[ERROR\] Service error: no valid Marketplace entry for image AAAAAAAAAAAAAAAAAAAAAAAAAAA" \
   "${RUN[@]}" AAAAAAAAAAAAAAAAAAAAAAAAAAA
 check_err "malformed image identifier" 1 "^  \[ERROR\] Invalid image identifier: bad!id$" \
   "${RUN[@]}" 'bad!id'

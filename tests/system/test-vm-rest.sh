@@ -7,20 +7,9 @@
 # here is killed by PID at exit (from the run dirs' qemu.pid).
 . "$(dirname "$0")/lib.sh"
 
-kill_vms() { # kill the qemu of every run dir still present, by PID
-  local f pid
-  for f in "${SL_DIR:-/nonexistent}"/vms/*/qemu.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f" 2>/dev/null)
-    [ -n "$pid" ] && grep -qa "$(dirname "$f")/qmp.sock" "/proc/$pid/cmdline" 2>/dev/null &&
-      kill -KILL "$pid" 2>/dev/null
-  done
-}
 trap 'kill_vms; cleanup' EXIT
 
 now() { date +%s.%N; }
-# gone PID: the process has exited (a zombie waiting for init to reap it counts)
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 elapsed() { echo "$(now) - $1" | bc; }
 
 start_daemon
@@ -28,37 +17,12 @@ add_user alice alicepw1
 add_user bob bobpw123
 C=(curl -s --cacert "$SL_CA" -u alice:alicepw1)
 URL=https://127.0.0.1:$SL_PORT
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 vm_get() { "${C[@]}" "$URL/vms/$1"; }
-vm_field() { vm_get "$1" | json "d.get('$2')"; }
-# wait_state ID STATE SECONDS
-wait_state() {
-  local i
-  for i in $(seq $(($3 * 5))); do
-    [ "$(vm_field "$1" state)" = "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-wait_ready() { # wait_ready ID SECONDS
-  local i
-  for i in $(seq $(($2 * 5))); do
-    grep -qa STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
 SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
   -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
 
 # ---- image cache --------------------------------------------------------------
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  top=$(cd "$(dirname "$0")/../.." && pwd)
-  "$top/appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 check_out "image add prints the identifier" '^[A-Za-z0-9_-]{27}$' \
   stratus-admin --data-dir "$SL_DIR" image add "$image"
 IMG=$OUT
@@ -93,7 +57,7 @@ post_vm "{\"image\": \"$IMG\", \"ram\": 256, \"swap\": 0, \"name\": \"web\", \"p
 expect "POST /vms/: 201" test "$CODE" = 201
 A=$(json "d['vms'][0]['id']" <<<"$OUT")
 IPA=$(json "d['vms'][0]['ip']" <<<"$OUT")
-expect "first address of the pool" test "$IPA" = 127.100.0.2
+expect "first address of the pool" test "$IPA" = "$SL_NET.2"
 expect "A reaches Running" wait_state "$A" Running 60
 echo "INFO POST -> Running: $(elapsed "$t0") s"
 expect "Running VM reports memory in KiB" test "$(vm_field "$A" memory)" = 262144
