@@ -62,3 +62,24 @@ th_spin_for(gint64 usec)
   while (g_get_monotonic_time() < until)
     th_iterate();
 }
+
+char *
+th_fixture(const char *rel)
+{
+  const char *shared = g_getenv("SL_SHARED");
+  char *path = g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", rel, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
+  return path;
+}
+
+char *
+th_read_fixture(const char *rel, gsize *len)
+{
+  g_autofree char *path = th_fixture(rel);
+  char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  if (!g_file_get_contents(path, &data, len, &error))
+    fail_msg("%s: %s", path, error->message);
+  return data;
+}

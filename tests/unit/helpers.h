@@ -1,5 +1,5 @@
 /* helpers.h - scaffolding shared by the cmocka unit tests: temporary data
- * directories and main-loop spinning. Include after <cmocka.h>. */
+ * directories, main-loop spinning, shared fixtures. Include after <cmocka.h>. */
 #pragma once
 
 #include <glib.h>
@@ -21,3 +21,11 @@ void th_iterate(void);
 
 /* Spins the main loop (th_iterate) for usec microseconds. */
 void th_spin_for(gint64 usec);
+
+/* The path of $SL_SHARED/fixtures/stratuslab/<rel> (SL_SHARED defaults to
+ * ../shared); fails the test when it does not exist. */
+char *th_fixture(const char *rel);
+
+/* The contents of th_fixture(rel), *len its length; fails the test when
+ * unreadable. */
+char *th_read_fixture(const char *rel, gsize *len);

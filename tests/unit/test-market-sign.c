@@ -16,35 +16,16 @@
 #include "market/entry.h"
 #include "market/sign.h"
 #include "market/validate.h"
+#include "helpers.h"
 #include "util/error.h"
 
 #define P12_PASSWORD "XYZXYZ"
-
-static char *
-fixture(const char *rel)
-{
-  const char *shared = g_getenv("SL_SHARED");
-  char *path = g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", rel, NULL);
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
-  return path;
-}
-
-static char *
-read_fixture(const char *rel, gsize *len)
-{
-  g_autofree char *path = fixture(rel);
-  char *data = NULL;
-  if (!g_file_get_contents(path, &data, len, NULL))
-    fail_msg("cannot read %s", path);
-  return data;
-}
 
 static SlMarketCredentials *
 load_creds(const char *name)
 {
   g_autofree char *rel = g_build_filename("metadata-test-resources", name, NULL);
-  g_autofree char *path = fixture(rel);
+  g_autofree char *path = th_fixture(rel);
   g_autoptr(GError) error = NULL;
   SlMarketCredentials *c = sl_market_credentials_load_p12(path, P12_PASSWORD, &error);
   if (c == NULL)
@@ -90,7 +71,7 @@ round_trip(const char *p12, const char *input, const char *email)
 {
   g_autoptr(SlMarketCredentials) creds = load_creds(p12);
   gsize len = 0;
-  g_autofree char *data = read_fixture(input, &len);
+  g_autofree char *data = th_read_fixture(input, &len);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 6, 16, 12, 0, 0);
   gsize signed_len = 0;
@@ -157,7 +138,7 @@ inconsistent(const SlMarketSigner *claimed, const char *email, const char *expec
   g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
   gsize len = 0, filled_len = 0, n = 0;
   g_autofree char *data =
-      read_fixture("metadata-test-resources/valid-minimal-empty-endorsement.xml", &len);
+      th_read_fixture("metadata-test-resources/valid-minimal-empty-endorsement.xml", &len);
   g_autoptr(GError) error = NULL;
   g_autofree char *filled =
       sl_market_fill_endorsement(data, len, claimed, email, NULL, &filled_len, &error);
@@ -200,7 +181,7 @@ test_sign_partial(void **state)
                          "metadata-test-resources/partial-multiple-endorsements.xml"};
   for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
     gsize len = 0;
-    g_autofree char *data = read_fixture(names[i], &len);
+    g_autofree char *data = th_read_fixture(names[i], &len);
     g_autoptr(GError) error = NULL;
     gsize n = 0;
     g_autofree char *doc = sl_market_sign(data, len, creds, NULL, NULL, &n, &error);
@@ -224,14 +205,14 @@ test_autogen(void **state)
   gsize len = 0, n = 0;
   g_autoptr(GError) error = NULL;
   g_autofree char *done =
-      read_fixture("metadata-test-resources/autogen-endorsement-done.xml", &len);
+      th_read_fixture("metadata-test-resources/autogen-endorsement-done.xml", &len);
   g_autofree char *out =
       sl_market_fill_endorsement(done, len, who, "example@example.org", NULL, &n, &error);
   assert_non_null(out);
   assert_non_null(strstr(out, "<email>jane.tester@example.org</email>"));
   assert_non_null(strstr(out, "rdf:parseType=\"Resource\"><email>"));
   g_autofree char *not_done =
-      read_fixture("metadata-test-resources/autogen-endorsement-not-done.xml", &len);
+      th_read_fixture("metadata-test-resources/autogen-endorsement-not-done.xml", &len);
   g_autofree char *kept = sl_market_fill_endorsement(not_done, len, who, NULL, NULL, &n, &error);
   assert_non_null(kept);
   assert_non_null(strstr(kept, "<ex:marker>"));
@@ -248,7 +229,8 @@ test_autogen(void **state)
                                          &n, &error));
   assert_string_equal(error->message, "invalid email address: not@a@valid@address");
   g_clear_error(&error);
-  g_autofree char *none = read_fixture("metadata-test-resources/invalid-no-endorsement.xml", &len);
+  g_autofree char *none =
+      th_read_fixture("metadata-test-resources/invalid-no-endorsement.xml", &len);
   assert_null(sl_market_sign(none, len, creds, NULL, NULL, &n, &error));
   assert_string_equal(error->message, "document must contain exactly 1 slreq:endorsement element");
 }
@@ -257,8 +239,8 @@ static void
 test_build(void **state)
 {
   (void)state;
-  g_autofree char *img = fixture("storage/test.img");
-  g_autofree char *gz = fixture("storage/test.img.gz");
+  g_autofree char *img = th_fixture("storage/test.img");
+  g_autofree char *gz = th_fixture("storage/test.img.gz");
   g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 6, 16, 12, 0, 0);
   const char *locations[] = {"http://example.org/test.img", NULL};
   SlMarketBuildInfo info = {.os = "ttylinux",
@@ -337,7 +319,7 @@ test_deprecate(void **state)
   g_autoptr(SlMarketCredentials) creds = load_creds("test.p12");
   gsize len = 0, n = 0;
   g_autofree char *data =
-      read_fixture("marketplace-test-resources/valid-indate-signature.xml", &len);
+      th_read_fixture("marketplace-test-resources/valid-indate-signature.xml", &len);
   g_autoptr(GError) error = NULL;
   g_autofree char *doc = sl_market_deprecate(data, len, NULL, creds, NULL, NULL, &n, &error);
   if (doc == NULL)
@@ -365,7 +347,7 @@ static gpointer
 thread_main(gpointer creds)
 {
   gsize len = 0;
-  g_autofree char *data = read_fixture("metadata-test-resources/valid-minimal.xml", &len);
+  g_autofree char *data = th_read_fixture("metadata-test-resources/valid-minimal.xml", &len);
   for (int i = 0; i < 5; i++) {
     gsize n = 0;
     g_autofree char *doc = sl_market_sign(data, len, creds, NULL, NULL, &n, NULL);

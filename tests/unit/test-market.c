@@ -14,30 +14,10 @@
 #include "market/entry.h"
 #include "market/sign.h"
 #include "market/validate.h"
+#include "helpers.h"
 #include "util/error.h"
 
 #define P12_PASSWORD "XYZXYZ"
-
-static char *
-fixture(const char *rel)
-{
-  const char *shared = g_getenv("SL_SHARED");
-  char *path = g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", rel, NULL);
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
-  return path;
-}
-
-static char *
-read_fixture(const char *rel, gsize *len)
-{
-  g_autofree char *path = fixture(rel);
-  char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents(path, &data, len, &error))
-    fail_msg("%s: %s", path, error->message);
-  return data;
-}
 
 /* Expected verdict of each fixture. NULL keyword = accepted. */
 typedef struct {
@@ -148,7 +128,7 @@ static gboolean
 check_verdict(const Verdict *v)
 {
   gsize len = 0;
-  g_autofree char *data = read_fixture(v->file, &len);
+  g_autofree char *data = th_read_fixture(v->file, &len);
   g_autoptr(GError) error = NULL;
   g_autoptr(SlMarketSigner) signer = NULL;
   SlMarketChecks checks =
@@ -199,7 +179,7 @@ test_fixture_coverage(void **state)
   (void)state;
   const char *dirs[] = {"metadata-test-resources", "marketplace-test-resources"};
   for (gsize d = 0; d < G_N_ELEMENTS(dirs); d++) {
-    g_autofree char *path = fixture(dirs[d]);
+    g_autofree char *path = th_fixture(dirs[d]);
     g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
     assert_non_null(dir);
     for (const char *name; (name = g_dir_read_name(dir));) {
@@ -221,13 +201,13 @@ test_upload_checks(void **state)
 {
   (void)state;
   gsize len = 0;
-  g_autofree char *data = read_fixture("marketplace-test-resources/valid.xml", &len);
+  g_autofree char *data = th_read_fixture("marketplace-test-resources/valid.xml", &len);
   g_autoptr(GError) error = NULL;
   assert_null(sl_market_validate(data, len, SL_MARKET_CHECK_UPLOAD, NULL, &error));
   assert_string_equal(error->message, "no signature");
   g_clear_error(&error);
   g_free(g_steal_pointer(&data));
-  data = read_fixture("metadata-test-resources/valid-minimal-signature.xml", &len);
+  data = th_read_fixture("metadata-test-resources/valid-minimal-signature.xml", &len);
   assert_null(sl_market_verify(data, len, &error));
   assert_true(g_str_has_prefix(error->message, "invalid signature element"));
 }
@@ -237,7 +217,7 @@ test_entry_fields(void **state)
 {
   (void)state;
   gsize len = 0;
-  g_autofree char *data = read_fixture("client/manifest-invalid-sha1.xml", &len);
+  g_autofree char *data = th_read_fixture("client/manifest-invalid-sha1.xml", &len);
   g_autoptr(GError) error = NULL;
   g_autoptr(SlMarketSigner) signer = NULL;
   g_autoptr(SlMarketEntry) e = sl_market_validate(data, len, SL_MARKET_CHECK_ALL, &signer, &error);
@@ -274,7 +254,7 @@ test_entry_fields(void **state)
   assert_int_equal(sl_market_entry_status(e, in2021), SL_MARKET_STATUS_EXPIRED);
   assert_string_equal(sl_market_status_name(SL_MARKET_STATUS_EXPIRED), "expired");
 
-  g_autofree char *full = read_fixture("metadata-test-resources/valid-full.xml", &len);
+  g_autofree char *full = th_read_fixture("metadata-test-resources/valid-full.xml", &len);
   g_autoptr(SlMarketEntry) f = sl_market_entry_parse(full, len, &error);
   assert_non_null(f);
   assert_true(f->deprecated);
@@ -297,7 +277,7 @@ test_ordering(void **state)
   SlMarketEntry *e[3];
   for (int i = 0; i < 3; i++) {
     gsize len = 0;
-    g_autofree char *data = read_fixture(names[i], &len);
+    g_autofree char *data = th_read_fixture(names[i], &len);
     e[i] = sl_market_entry_parse(data, len, NULL);
     assert_non_null(e[i]);
   }
@@ -312,7 +292,7 @@ static SlMarketCredentials *
 load_creds(const char *name)
 {
   g_autofree char *rel = g_build_filename("metadata-test-resources", name, NULL);
-  g_autofree char *path = fixture(rel);
+  g_autofree char *path = th_fixture(rel);
   g_autoptr(GError) error = NULL;
   SlMarketCredentials *c = sl_market_credentials_load_p12(path, P12_PASSWORD, &error);
   if (c == NULL)
@@ -335,7 +315,7 @@ test_p12(void **state)
   assert_true(g_str_has_prefix(s->subject, "CN=Jim Tester,"));
   assert_true(g_str_has_prefix(s->issuer, "CN=Certificate Authority,"));
 
-  g_autofree char *path = fixture("metadata-test-resources/test.p12");
+  g_autofree char *path = th_fixture("metadata-test-resources/test.p12");
   g_autoptr(GError) error = NULL;
   assert_null(sl_market_credentials_load_p12(path, "wrong", &error));
   assert_int_equal(error->code, SL_ERROR_UNAUTHORIZED);
