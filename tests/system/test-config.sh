@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # User configuration: copy-config, file/section selection, precedence, errors.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 start_daemon
 add_user alice alicepw1
 ok_cfg=$(user_config alice alicepw1)

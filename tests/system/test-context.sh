@@ -9,9 +9,7 @@
 #   3. stratus-prepare-context + --context-file cloud-init.txt.
 # Each ends with curl http://<ip>/test.txt = SUCCESSFUL TEST and ssh with KEY.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 # a private /24 so that tests and benchmarks running at the same time do not
 # compete for the default pool's first addresses (host forwarding would fail)
 SL_CONFIG=$T_TMP/stratusd.conf
@@ -107,12 +105,7 @@ expect "server refuses bad CLOUD_INIT_USER_DATA (400)" grep -q 'not base64.* 400
 expect "still no VM" test "$(vms_count)" = 0
 
 # ---- real VMs -------------------------------------------------------------------
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  "$(dirname "$0")/../../appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 img_id=$(stratus-admin --data-dir "$SL_DIR" image add "$image" 2>"$T_TMP/add.err" | tail -1)
 [[ "$img_id" =~ ^[A-Za-z0-9_-]{27}$ ]] || { fail "register the appliance" "$img_id"; finish; exit; }
 
@@ -141,7 +134,6 @@ start_vm file --context-file cloud-init.txt
 
 SSH=(ssh -i "$W/KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
   -o ConnectTimeout=10 -o LogLevel=ERROR)
-ready() { grep -q STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null; }
 for name in guide none file; do
   vm=VM_$name ip=IP_$name
   vm=${!vm:-} ip=${!ip:-}

@@ -2,9 +2,7 @@
 # kill -9 of stratusd during a burst of creates and deletes: after restart the
 # database opens and every volume is either fully there or fully absent.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 start_daemon
 add_user alice alicepw1
 A=$(user_config alice alicepw1)

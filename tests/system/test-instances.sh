@@ -4,9 +4,7 @@
 # run, describe until Running, READY on the serial console, connect-instance,
 # plain ssh, kill, describe shows Done; -q/-o output; other users see nothing.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 start_daemon
 add_user alice alicepw1
 add_user bob bobpw123
@@ -82,13 +80,7 @@ check_err "shutdown unknown vm" 1 "^  \[ERROR\] Service error: " \
   stratus-shutdown-instance -c "$A" 99999
 check_err "invalid vm id" 1 "Invalid vm-id: abc" stratus-kill-instance -c "$A" abc
 
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  top=$(cd "$(dirname "$0")/../.." && pwd)
-  "$top/appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 img_id=$(stratus-admin --data-dir "$SL_DIR" image add "$image" 2>"$T_TMP/add.err" | tail -1)
 if ! [[ "$img_id" =~ ^[A-Za-z0-9_-]{27}$ ]]; then
   fail "register the appliance image" "got: $img_id" "$(cat "$T_TMP/add.err")"
@@ -96,12 +88,6 @@ if ! [[ "$img_id" =~ ^[A-Za-z0-9_-]{27}$ ]]; then
 fi
 pass "register the appliance image"
 
-# wait_for SECONDS CMD...: retries CMD every second until it succeeds.
-wait_for() {
-  local n=$1; shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
-  return 1
-}
 vm_state() { # vm_state CFG ID -> the state column of describe-instance -q
   stratus-describe-instance -c "$1" -q "$2" 2>/dev/null | awk '{print $2}'
 }

@@ -11,35 +11,12 @@
 
 W=$T_TMP/w
 mkdir -p "$W"
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  "$(dirname "$0")/../../appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 
 start_daemon || { fail "start stratusd"; finish; exit; }
 add_user alice alicepw1
 A=$(user_config alice alicepw1)
 URL=https://127.0.0.1:$SL_PORT
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-vm_field() { curl -s --cacert "$SL_CA" -u alice:alicepw1 "$URL/vms/$1" | json "d.get('$2')"; }
-wait_state() { # wait_state ID STATE SECONDS
-  local i
-  for i in $(seq $(($3 * 5))); do
-    [ "$(vm_field "$1" state)" = "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-wait_ready() {
-  local i
-  for i in $(seq $(($2 * 5))); do
-    grep -qa STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
 ssh-keygen -q -t ed25519 -N '' -C market -f "$T_TMP/key" >/dev/null
 SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
   -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)

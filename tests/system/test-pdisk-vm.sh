@@ -11,37 +11,21 @@
 # Volatile disks (guide §7.7) are covered by test-vm-lifecycle.sh (-n 2
 # --volatile-disk: seen by the guest, file gone after kill).
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 start_daemon
 add_user alice alicepw1
 add_user bob bobpw123
 A=$(user_config alice alicepw1)
 B=$(user_config bob bobpw123)
 
-kill_qemus() { # QEMU is daemonized: stop what our daemon left, by pid file
-  local p
-  for p in "$SL_DIR"/vms/*/qemu.pid; do
-    [ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
-  done
-}
-trap 'kill_qemus; cleanup' EXIT
+trap 'kill_vms; cleanup' EXIT
 
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  top=$(cd "$(dirname "$0")/../.." && pwd)
-  "$top/appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 IMG=$(stratus-admin --data-dir "$SL_DIR" image add "$image" 2>/dev/null | tail -1)
 ssh-keygen -q -t ed25519 -N '' -C test@stratuslab -f "$T_TMP/key" >/dev/null
 
-wait_for() { local n=$1; shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done; return 1; }
 vm_state() { stratus-describe-instance -c "$A" -q "$1" 2>/dev/null | awk '{print $2}'; }
 running() { [ "$(vm_state "$1")" = Running ]; }
-ready() { grep -q STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null; }
 gssh() { # gssh IP CMD: run CMD in the guest
   ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR "root@$1" "$2"

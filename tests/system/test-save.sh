@@ -10,9 +10,7 @@
 #    Marketplace lists the new entry once (GET /metadata/<id>).
 #  VM 2: run-instance <new identifier>: the file is there.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 
 PY=python3
 for p in /usr/bin/python3 python3; do
@@ -20,13 +18,7 @@ for p in /usr/bin/python3 python3; do
 done
 "$PY" -c 'import aiosmtpd' 2>/dev/null || { fail "python3-aiosmtpd is installed"; finish; exit; }
 
-kill_qemus() {
-  local p
-  for p in "${SL_DIR:-/nonexistent}"/vms/*/qemu.pid; do
-    [ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
-  done
-}
-trap 'kill_qemus; cleanup' EXIT
+trap 'kill_vms; cleanup' EXIT
 
 # ---- the SMTP sink: every message as a file of a Maildir ----------------------------
 SMTP_PORT=$(free_port)
@@ -53,20 +45,11 @@ add_user alice alicepw1
 A=$(user_config alice alicepw1)
 URL=https://127.0.0.1:$SL_PORT
 
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  "$(dirname "$0")/../../appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+appliance_image
 IMG=$(stratus-admin --data-dir "$SL_DIR" image add "$image" 2>/dev/null | tail -1)
 ssh-keygen -q -t ed25519 -N '' -C test@stratuslab -f "$T_TMP/key" >/dev/null
 
-wait_for() { local n=$1; shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done; return 1; }
-json() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-vm_field() { curl -s --cacert "$SL_CA" -u alice:alicepw1 "$URL/vms/$1" | json "d.get('$2')"; }
 is_state() { [ "$(vm_field "$1" state)" = "$2" ]; }
-ready() { grep -q STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null; }
 gssh() {
   ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR "root@$1" "$2"

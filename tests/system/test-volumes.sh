@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # Persistent disks end to end: guide §3.4.2 and ch. 7.1, 7.2, 7.5; two users' rights.
 . "$(dirname "$0")/lib.sh"
-export HOME=$T_TMP/home
-mkdir -p "$HOME"
-unset "${!STRATUSLAB_@}"
+private_home
 start_daemon
 add_user alice alicepw1
 add_user bob bobpw123
