@@ -96,6 +96,8 @@ run(SlCli *cli, char **args)
                          "StrictHostKeyChecking=no",
                          "-o",
                          "UserKnownHostsFile=/dev/null",
+                         "-o",
+                         "LogLevel=ERROR",
                          "-o NumberOfPasswordPrompts=3",
                          "-i",
                          key,
@@ -132,11 +134,13 @@ const SlCommand sl_cmd_connect_instance = {
         "must come before the id, everything after it belongs to the command). The "
         "machine's address comes from GET /vms/<id>; ssh runs as\n\n"
         "    ssh -p 22 -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
-        "-o UserKnownHostsFile=/dev/null \"-o NumberOfPasswordPrompts=3\" -i <key> "
+        "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \"-o NumberOfPasswordPrompts=3\" "
+        "-i <key> "
         "root@<ip> \"\"\n\n"
-        "(the 13.05 command line plus `-o UserKnownHostsFile=/dev/null`: every machine gets new "
-        "host keys and addresses are reused, so remembering them would only produce "
-        "host-key-changed refusals; the empty last argument is replaced by the command when one "
+        "(the 13.05 command line plus `-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`: every "
+        "machine gets new host keys and addresses are reused, so remembering them would only "
+        "produce host-key-changed refusals, and ssh's \"Permanently added\" warning would "
+        "print on every connection; the empty last argument is replaced by the command when one "
         "is given). When ssh itself fails (exit 255: connection refused, machine still "
         "booting) it is tried up to 2 more times after a random pause of at most "
         "--ssh-retry-delay seconds (2; 13.05 waited up to 60).",
