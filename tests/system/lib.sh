@@ -175,11 +175,17 @@ vm_field() {
   curl -s --cacert "$SL_CA" -u alice:alicepw1 "https://127.0.0.1:$SL_PORT/vms/$1" | json "d.get('$2')"
 }
 
-# wait_state ID STATE SECONDS: polls vm_field ID state until it is STATE.
+# wait_state ID STATE SECONDS: polls vm_field ID state until it is STATE; a VM
+# that went Failed instead ends the wait at once, with its reason on stderr.
 wait_state() {
-  local i
+  local i st
   for i in $(seq $(($3 * 5))); do
-    [ "$(vm_field "$1" state)" = "$2" ] && return 0
+    st=$(vm_field "$1" state)
+    [ "$st" = "$2" ] && return 0
+    if [ "$st" = Failed ]; then
+      echo "    vm $1 Failed: $(vm_field "$1" error)" >&2
+      return 1
+    fi
     sleep 0.2
   done
   return 1
@@ -207,6 +213,43 @@ wait_for() {
 
 # gone PID: the process has exited (a zombie waiting for init to reap it counts).
 gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# vm_client COMMENT: a fresh ssh key $T_TMP/key; sets SSH (ssh with that key,
+# no host-key bookkeeping) and RUN (stratus-run-instance -q as the user of
+# config $A with that key and 256 MiB of RAM).
+vm_client() {
+  ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$T_TMP/key" >/dev/null
+  SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
+  RUN=(stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 -q)
+}
+
+# ---- Marketplace tests (files in $W, CLI config $A) ----------------------------
+
+# endorser NAME EMAIL: a self-signed PKCS#12 $W/NAME.p12 (password "secret")
+# with EMAIL in subjectAltName.
+endorser() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$1/O=StratusLab Test/C=EU" \
+    -addext "subjectAltName=email:$2" -keyout "$W/$1.key" -out "$W/$1.crt" 2>/dev/null &&
+    openssl pkcs12 -export -inkey "$W/$1.key" -in "$W/$1.crt" -passout pass:secret \
+      -out "$W/$1.p12"
+}
+
+# entry NAME FILE LOCATION SIGNER|none [build options]: build (and sign with
+# $W/SIGNER.p12 unless none) the metadata of FILE -> $W/NAME.xml
+entry() {
+  local name=$1 file=$2 loc=$3 signer=$4
+  shift 4
+  stratus-build-metadata --os stratuslab-appliance --os-version 1 --os-arch x86_64 \
+    --image-version 1.0 --title "$name" --comment "test image $name" --author tester \
+    --location "$loc" "$@" -o "$W/$name.unsigned.xml" "$file" >/dev/null &&
+    if [ "$signer" = none ]; then cp "$W/$name.unsigned.xml" "$W/$name.xml"
+    else stratus-sign-metadata -c "$A" --p12-cert "$W/$signer.p12" --p12-password secret \
+      -o "$W/$name.xml" "$W/$name.unsigned.xml" >/dev/null; fi
+}
+
+# ident NAME: the identifier of $W/NAME.xml
+ident() { sed -n 's:.*<dcterms\:identifier>\(.*\)</dcterms\:identifier>.*:\1:p' "$W/$1.xml" | head -1; }
 
 finish() {
   echo "RESULT $T_PASS $T_FAIL"

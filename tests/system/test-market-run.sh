@@ -11,40 +11,18 @@
 
 W=$T_TMP/w
 mkdir -p "$W"
+trap 'kill_vms; cleanup' EXIT
 appliance_image
 
 start_daemon || { fail "start stratusd"; finish; exit; }
 add_user alice alicepw1
 A=$(user_config alice alicepw1)
 URL=https://127.0.0.1:$SL_PORT
-ssh-keygen -q -t ed25519 -N '' -C market -f "$T_TMP/key" >/dev/null
-SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
-  -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
-RUN=(stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 -q)
+vm_client market
 
-# endorser NAME EMAIL: a self-signed PKCS#12 with the e-mail in subjectAltName
-endorser() {
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$1/O=StratusLab Test/C=EU" \
-    -addext "subjectAltName=email:$2" -keyout "$W/$1.key" -out "$W/$1.crt" 2>/dev/null &&
-    openssl pkcs12 -export -inkey "$W/$1.key" -in "$W/$1.crt" -passout pass:secret \
-      -out "$W/$1.p12"
-}
 endorser good good@example.org && endorser evil evil@example.org ||
   { fail "endorser certificates"; finish; exit; }
 printf '[endorsers]\nwhitelistendorsers =\n good@example.org\n' >"$SL_DIR/policy.cfg"
-
-# entry NAME FILE LOCATION SIGNER [build options]: build + sign -> $W/NAME.xml
-entry() {
-  local name=$1 file=$2 loc=$3 signer=$4
-  shift 4
-  stratus-build-metadata --os stratuslab-appliance --os-version 1 --os-arch x86_64 \
-    --image-version 1.0 --title "$name" --comment "test image $name" --author tester \
-    --location "$loc" "$@" -o "$W/$name.unsigned.xml" "$file" >/dev/null &&
-    if [ "$signer" = none ]; then cp "$W/$name.unsigned.xml" "$W/$name.xml"
-    else stratus-sign-metadata -c "$A" --p12-cert "$W/$signer.p12" --p12-password secret \
-      -o "$W/$name.xml" "$W/$name.unsigned.xml" >/dev/null; fi
-}
-ident() { sed -n 's:.*<dcterms\:identifier>\(.*\)</dcterms\:identifier>.*:\1:p' "$W/$1.xml" | head -1; }
 
 install -d "$SL_DIR/published"
 gzip -1 -c "$image" >"$SL_DIR/published/app.img.gz"

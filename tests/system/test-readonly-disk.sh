@@ -12,69 +12,19 @@
 
 W=$T_TMP/w
 mkdir -p "$W"
-image=${SL_APPLIANCE:-}
-if [ -z "$image" ] || [ ! -f "$image" ]; then
-  image=$T_TMP/appliance.img
-  "$(dirname "$0")/../../appliance/build" "$image" >"$T_TMP/appliance.log" 2>&1 ||
-    { fail "appliance build" "$(tail -5 "$T_TMP/appliance.log")"; finish; exit; }
-fi
+trap 'kill_vms; cleanup' EXIT
+appliance_image
 
-# an address pool of our own: other tests may forward the same ports meanwhile
-printf '[cloud]\nnetwork = 127.%d.%d.0/24\n' $((101 + RANDOM % 150)) $((RANDOM % 256)) >"$T_TMP/stratusd.cfg"
-SL_CONFIG=$T_TMP/stratusd.cfg start_daemon || { fail "start stratusd"; finish; exit; }
+start_daemon || { fail "start stratusd"; finish; exit; }
 add_user alice alicepw1
 A=$(user_config alice alicepw1)
 URL=https://127.0.0.1:$SL_PORT
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-vm_field() { curl -s --cacert "$SL_CA" -u alice:alicepw1 "$URL/vms/$1" | json "d.get('$2')"; }
 n_vms() { curl -s --cacert "$SL_CA" -u alice:alicepw1 "$URL/vms/" | json "len(d if isinstance(d, list) else d.get('vms', []))"; }
-wait_state() { # wait_state ID STATE SECONDS
-  local i
-  for i in $(seq $(($3 * 5))); do
-    st=$(vm_field "$1" state)
-    [ "$st" = "$2" ] && return 0
-    if [ "$st" = Failed ]; then
-      stratus-describe-instance -c "$A" -v "$1" >&2; grep "vm $1:" "$SL_LOG" | tail -5 >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  return 1
-}
-wait_ready() {
-  local i
-  for i in $(seq $(($2 * 5))); do
-    grep -qa STRATUSLAB-APPLIANCE-READY "$SL_DIR/vms/$1/serial.log" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
-ssh-keygen -q -t ed25519 -N '' -C rodisk -f "$T_TMP/key" >/dev/null
-SSH=(ssh -i "$T_TMP/key" -o BatchMode=yes -o StrictHostKeyChecking=no
-  -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR)
-RUN=(stratus-run-instance -c "$A" -k "$T_TMP/key.pub" --ram 256 -q)
+vm_client rodisk
 
-endorser() {
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$1/O=StratusLab Test/C=EU" \
-    -addext "subjectAltName=email:$2" -keyout "$W/$1.key" -out "$W/$1.crt" 2>/dev/null &&
-    openssl pkcs12 -export -inkey "$W/$1.key" -in "$W/$1.crt" -passout pass:secret \
-      -out "$W/$1.p12"
-}
 endorser good good@example.org && endorser evil evil@example.org ||
   { fail "endorser certificates"; finish; exit; }
 printf '[endorsers]\nwhitelistendorsers =\n good@example.org\n' >"$SL_DIR/policy.cfg"
-
-# entry NAME FILE LOCATION SIGNER [build options]: build + sign -> $W/NAME.xml
-entry() {
-  local name=$1 file=$2 loc=$3 signer=$4
-  shift 4
-  stratus-build-metadata --os stratuslab-appliance --os-version 1 --os-arch x86_64 \
-    --image-version 1.0 --title "$name" --comment "test image $name" --author tester \
-    --location "$loc" "$@" -o "$W/$name.unsigned.xml" "$file" >/dev/null &&
-    stratus-sign-metadata -c "$A" --p12-cert "$W/$signer.p12" --p12-password secret \
-      -o "$W/$name.xml" "$W/$name.unsigned.xml" >/dev/null
-}
-ident() { sed -n 's:.*<dcterms\:identifier>\(.*\)</dcterms\:identifier>.*:\1:p' "$W/$1.xml" | head -1; }
 
 # ---- the appliance and the data set in the Marketplace -------------------------------------
 P=$T_TMP/published
