@@ -22,6 +22,7 @@
 #include "cloud/cloud-private.h"
 
 #include "util/error.h"
+#include "util/testpoint.h"
 
 #define DEV_PREFIX "pd-"
 
@@ -294,6 +295,7 @@ attached(SlDomain *dom, const GError *error, gpointer data)
     drop_row(r->cloud, r->mount_id);
     g_warning("vm %" G_GINT64_FORMAT ": hot-plug of %s failed: %s", r->id, r->uuid, error->message);
   } else {
+    sl_testpoint("attach-device");
     g_message("vm %" G_GINT64_FORMAT ": attached disk %s as %s (%s)", r->id, r->uuid, r->device,
               r->target);
   }
@@ -321,6 +323,7 @@ attach_main(gpointer data)
                      .serial = r->uuid,
                      .readonly = r->readonly,
                      .kind = SL_DISK_DISK};
+  sl_testpoint("attach-row");
   vm->dom->ops->attach_disk(vm->dom, &spec, attached, call);
   return G_SOURCE_REMOVE;
 }
@@ -328,6 +331,7 @@ attach_main(gpointer data)
 static void
 detach_done(DiskReq *r, Call *call)
 {
+  sl_testpoint("detach-row");
   drop_row(r->cloud, r->mount_id);
   g_message("vm %" G_GINT64_FORMAT ": detached disk %s (%s)", r->id, r->uuid, r->target);
   req_complete(call, NULL);
@@ -374,6 +378,7 @@ detach_main(gpointer data)
     req_complete(call, error);
     return G_SOURCE_REMOVE;
   }
+  sl_testpoint("detach-device");
   vm->dom->ops->detach_disk(vm->dom, r->device, detached, call);
   return G_SOURCE_REMOVE;
 }
