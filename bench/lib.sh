@@ -9,6 +9,7 @@
 # The caller sets `bench` (its name) and `top` (the repository) first.
 
 set -euo pipefail
+export LC_ALL=C
 : "${bench:?}" "${top:?}"
 tmp=$(mktemp -d "/tmp/slbench-$bench.XXXXXX")
 pids=()  # processes started here, stopped by PID at exit
