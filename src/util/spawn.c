@@ -262,7 +262,10 @@ sl_process_spawn(const SlSpawnOptions *o, SlProcessDoneFunc done, gpointer data,
   p->data = data;
   p->kill_after_ms = o->kill_after_ms ? o->kill_after_ms : KILL_AFTER_MS;
   const char *id = g_subprocess_get_identifier(proc);
-  p->pid = id ? atoi(id) : 0;
+  gint64 pid = 0;
+  if (id && !g_ascii_string_to_signed(id, 10, 1, G_MAXINT, &pid, NULL))
+    pid = 0;
+  p->pid = (int)pid;
   if (o->timeout_ms) {
     p->timeout_src = g_timeout_source_new(o->timeout_ms);
     g_source_set_callback(p->timeout_src, on_timeout, p, NULL);

@@ -71,7 +71,8 @@ SlProcess *sl_process_ref(SlProcess *proc);
 void sl_process_unref(SlProcess *proc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlProcess, sl_process_unref)
 
-/* The pid while it runs, 0 once reaped. */
+/* The pid while it runs, 0 once reaped (a process that ends at once may
+ * show 0 already when sl_process_spawn returns). */
 int sl_process_get_pid(SlProcess *proc);
 gboolean sl_process_has_exited(SlProcess *proc);
 /* Sends sig (no-op once exited). */

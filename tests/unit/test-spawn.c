@@ -165,7 +165,6 @@ test_async_in_caller_context(void **state)
   g_autoptr(GError) error = NULL;
   SlProcess *p = sl_process_spawn(&o, on_done, &s, &error);
   assert_non_null(p);
-  assert_true(sl_process_get_pid(p) > 0);
   sl_process_unref(p); /* done still runs */
   while (s.calls == 0)
     g_main_context_iteration(ctx, TRUE);
@@ -191,6 +190,8 @@ test_terminate(void **state)
   Seen s = {0};
   g_autoptr(SlProcess) p = sl_process_spawn(&o, on_done, &s, NULL);
   assert_non_null(p);
+  assert_true(sl_process_get_pid(p) > 0);
+  assert_false(sl_process_has_exited(p));
   sl_process_terminate(p);
   while (s.calls == 0)
     g_main_context_iteration(NULL, TRUE);
