@@ -2,9 +2,8 @@
  * (protocols.md §7.4), retried when ssh itself fails (exit 255). */
 #include <errno.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "util/spawn.h"
 #include "vm.h"
 
 static const SlOption opts[] = {
@@ -29,27 +28,32 @@ static const SlOption opts[] = {
 static const SlOption *const options[] = {
     sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, opts, sl_opts_pat, NULL};
 
-/* Runs argv with the terminal; returns its exit status (255 if it could not run). */
+/* Runs argv with the terminal (stdin, stdout, stderr inherited) through
+ * util/spawn, not exec: a failed ssh is tried again. Returns its exit status
+ * (128 + signal when killed, 255 if it could not run). */
 static int
-spawn(char **argv)
+run_ssh(char **argv)
 {
   fflush(stdout);
   fflush(stderr);
-  pid_t pid = fork();
-  if (pid < 0)
+  g_autofree char *found = g_find_program_in_path(argv[0]);
+  if (!found) {
+    fprintf(stderr, "  [ERROR] Cannot run %s: %s\n", argv[0], g_strerror(ENOENT));
     return 255;
-  if (pid == 0) {
-    execvp(argv[0], argv);
-    fprintf(stderr, "  [ERROR] Cannot run %s: %s\n", argv[0], g_strerror(errno));
-    _exit(255);
   }
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return 255;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  SlSpawnOptions o = {.argv = (const char *const *)argv,
+                      .stdin_inherit = TRUE,
+                      .out = SL_SPAWN_INHERIT,
+                      .err = SL_SPAWN_INHERIT};
+  SlSpawnResult r;
+  g_autoptr(GError) error = NULL;
+  if (!sl_spawn_sync(&o, &r, &error)) {
+    fprintf(stderr, "  [ERROR] %s\n", error->message);
+    return 255;
+  }
+  int status = r.exited ? r.exit_status : 128 + r.term_signal;
+  sl_spawn_result_clear(&r);
+  return status;
 }
 
 static int
@@ -114,12 +118,12 @@ run(SlCli *cli, char **args)
     sl_out_debug(cli, "%s", line);
   }
   double delay = g_ascii_strtod(sl_cli_get(cli, "ssh-retry-delay"), NULL);
-  int status = spawn((char **)argv->pdata);
+  int status = run_ssh((char **)argv->pdata);
   for (int retry = 0; status == 255 && retry < 2; retry++) {
     if (delay > 0)
       g_usleep((gulong)(g_random_double_range(0, delay) * G_USEC_PER_SEC));
     sl_out_debug(cli, "ssh exited 255; retrying");
-    status = spawn((char **)argv->pdata);
+    status = run_ssh((char **)argv->pdata);
   }
   return status;
 }
