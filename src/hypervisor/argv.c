@@ -7,39 +7,9 @@
  * named "<id>". See docs/hypervisor.md.
  */
 #include "hypervisor/qemu.h"
-#include "util/error.h"
+#include "hypervisor/spec.h"
 
 #include <string.h>
-#include <sys/un.h>
-
-#define INVALID(...) (g_set_error(error, SL_ERROR, SL_ERROR_INVALID, __VA_ARGS__), FALSE)
-
-static gboolean
-valid_id(const char *s, gsize max, gboolean lead_alpha)
-{
-  if (!s || !*s || strlen(s) > max)
-    return FALSE;
-  if (lead_alpha && !g_ascii_isalpha(s[0]))
-    return FALSE;
-  for (const char *p = s; *p; p++)
-    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-check_disk(const SlDiskSpec *d, GError **error)
-{
-  if (!valid_id(d->id, 27, TRUE) || strchr(d->id, '.'))
-    return INVALID("invalid disk id '%s'", d->id ? d->id : "(null)");
-  if (!d->path || !g_path_is_absolute(d->path))
-    return INVALID("disk %s: path must be absolute", d->id);
-  if (g_strcmp0(d->format, "raw") != 0 && g_strcmp0(d->format, "qcow2") != 0)
-    return INVALID("disk %s: unsupported format '%s'", d->id, d->format ? d->format : "");
-  if (d->serial && !valid_id(d->serial, 64, FALSE))
-    return INVALID("disk %s: invalid serial '%s'", d->id, d->serial);
-  return TRUE;
-}
 
 static void
 add(GStrvBuilder *b, const char *opt, const char *val)
@@ -85,6 +55,7 @@ add_virtio_disk(GStrvBuilder *b, const SlDiskSpec *d, gboolean boot)
 static const struct {
   int bus, unit;
 } cd_slots[] = {{1, 0}, {1, 1}, {0, 0}, {0, 1}};
+G_STATIC_ASSERT(G_N_ELEMENTS(cd_slots) == SL_VM_SPEC_MAX_BOOT_CDROMS);
 
 static void
 add_ide_cd(GStrvBuilder *b, const SlDiskSpec *d, int slot)
@@ -93,55 +64,6 @@ add_ide_cd(GStrvBuilder *b, const SlDiskSpec *d, int slot)
   g_autofree char *serial = d->serial ? g_strndup(d->serial, SL_QEMU_SERIAL_MAX) : NULL;
   addf(b, "-device", "ide-cd,id=%s,drive=%s-bk,bus=ide.%d,unit=%d%s%s", d->id, d->id,
        cd_slots[slot].bus, cd_slots[slot].unit, serial ? ",serial=" : "", serial ? serial : "");
-}
-
-static gboolean
-check_spec(const SlVmSpec *spec, GError **error)
-{
-  if (!valid_id(spec->id, 64, FALSE))
-    return INVALID("invalid VM id '%s'", spec->id ? spec->id : "(null)");
-  if (!spec->run_dir || !g_path_is_absolute(spec->run_dir) || strchr(spec->run_dir, ','))
-    return INVALID("run dir must be an absolute path without ','");
-  if (strlen(spec->run_dir) + sizeof("/qmp.sock") > sizeof(((struct sockaddr_un *)0)->sun_path))
-    return INVALID("run dir %s is too long for a unix socket path", spec->run_dir);
-  if (spec->vcpus < 1 || spec->vcpus > 64)
-    return INVALID("vcpus must be 1..64");
-  if (spec->ram_mib < 16)
-    return INVALID("ram must be at least 16 MiB");
-  SlDiskSpec root = spec->root;
-  root.id = (char *)"root";
-  if (!check_disk(&root, error))
-    return FALSE;
-  if (spec->context_iso && !g_path_is_absolute(spec->context_iso))
-    return INVALID("context ISO path must be absolute");
-  guint cds = spec->context_iso ? 1 : 0;
-  for (guint i = 0; i < spec->disks->len; i++) {
-    const SlDiskSpec *d = g_ptr_array_index(spec->disks, i);
-    if (!check_disk(d, error))
-      return FALSE;
-    if (g_str_equal(d->id, "root") || g_str_equal(d->id, "ctx") || g_str_equal(d->id, "swap"))
-      return INVALID("disk id '%s' is reserved", d->id);
-    for (guint j = 0; j < i; j++)
-      if (g_str_equal(d->id, ((SlDiskSpec *)g_ptr_array_index(spec->disks, j))->id))
-        return INVALID("duplicate disk id '%s'", d->id);
-    if (d->kind == SL_DISK_CDROM && ++cds > G_N_ELEMENTS(cd_slots))
-      return INVALID("at most %u CD-ROMs at boot", (guint)G_N_ELEMENTS(cd_slots));
-  }
-  if (spec->swap) {
-    SlDiskSpec swap = *spec->swap;
-    swap.id = (char *)"swap";
-    if (!check_disk(&swap, error))
-      return FALSE;
-  }
-  if (spec->public_ip) {
-    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(spec->public_ip);
-    if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
-      return INVALID("public address '%s' is not IPv4", spec->public_ip);
-  }
-  for (guint i = 0; i < spec->ports->len; i++)
-    if (g_array_index(spec->ports, guint16, i) == 0)
-      return INVALID("port 0 cannot be forwarded");
-  return TRUE;
 }
 
 static char *
@@ -159,7 +81,7 @@ escape_commas(const char *s)
 GStrv
 sl_qemu_build_argv(const char *qemu_binary, SlAccel accel, const SlVmSpec *spec, GError **error)
 {
-  if (!check_spec(spec, error))
+  if (!sl_vm_spec_check(spec, error))
     return NULL;
   g_autoptr(GStrvBuilder) b = g_strv_builder_new();
   const char *run = spec->run_dir;

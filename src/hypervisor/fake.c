@@ -1,14 +1,14 @@
 /* fake.c - a hypervisor driver that starts nothing.
  *
- * FOR UNIT TESTS AND CONTROL-PLANE BENCHMARKS ONLY. It validates specs exactly
- * like the QEMU driver (same argv builder), then pretends: start succeeds on
+ * FOR UNIT TESTS AND CONTROL-PLANE BENCHMARKS ONLY. It checks specs and hot-plugged
+ * disks exactly like the QEMU driver (spec.h), then pretends: start succeeds on
  * the next main-loop iteration, powerdown produces POWERDOWN + SHUTDOWN_GUEST,
  * destroy produces SHUTDOWN_HOST + EXITED, hot-plug tracks device ids (the spec's
  * disks included; list_disks reports them). "Running"
  * VMs are remembered per process by run dir, so adopt() works after a
  * simulated daemon restart inside one test process.
  */
-#include "hypervisor/qemu.h"
+#include "hypervisor/spec.h"
 #include "util/error.h"
 
 static GHashTable *fake_vms;     /* run_dir -> status string ("running", "shutdown") */
@@ -155,8 +155,7 @@ fake_start(SlHypervisor *hv, const SlVmSpec *spec, SlDomainEventFunc events, gpo
            SlDomainDoneFunc done, gpointer done_data, GError **error)
 {
   (void)hv;
-  g_auto(GStrv) argv = sl_qemu_build_argv("qemu-system-x86_64", SL_ACCEL_TCG, spec, error);
-  if (!argv)
+  if (!sl_vm_spec_check(spec, error))
     return NULL;
   if (g_hash_table_contains(fake_vms, spec->run_dir)) {
     g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "a VM already runs in %s", spec->run_dir);
@@ -204,11 +203,13 @@ static void
 fake_attach(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done, gpointer data)
 {
   FakeDom *d = (FakeDom *)dom;
-  GError *e = not_running(d);
-  if (!e && (!disk->id || g_hash_table_contains(d->devices, disk->id)))
-    e = g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "device %s already exists", disk->id);
-  if (!e)
-    g_hash_table_add(d->devices, g_strdup(disk->id));
+  GError *e = NULL;
+  if (sl_disk_spec_check(disk, &e) && !(e = not_running(d))) {
+    if (g_hash_table_contains(d->devices, disk->id))
+      e = g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "device %s already exists", disk->id);
+    else
+      g_hash_table_add(d->devices, g_strdup(disk->id));
+  }
   queue_op(d, OP_DONE, done, data, e);
 }
 

@@ -7,6 +7,7 @@
  */
 #include "hypervisor/qemu.h"
 #include "hypervisor/qmp.h"
+#include "hypervisor/spec.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -584,14 +585,8 @@ static void
 qemu_attach_disk(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
-  /* Reuse the argv validation on a one-disk spec. */
-  g_autoptr(SlVmSpec) probe = sl_vm_spec_new("x", "/x");
-  probe->root.path = g_strdup("/x");
-  sl_vm_spec_add_disk(probe, disk->id, disk->path, disk->format, disk->serial, disk->readonly,
-                      SL_DISK_DISK);
   GError *error = NULL;
-  g_auto(GStrv) argv = sl_qemu_build_argv("qemu", SL_ACCEL_TCG, probe, &error);
-  if (!argv) {
+  if (!sl_disk_spec_check(disk, &error)) {
     done_later(d, done, data, error);
     return;
   }

@@ -1,5 +1,10 @@
-/* spec.c - SlVmSpec construction and ownership. */
-#include "hypervisor/driver.h"
+/* spec.c - SlVmSpec construction, ownership and its driver-independent check. */
+#include "hypervisor/spec.h"
+#include "util/error.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/un.h>
 
 static void
 disk_clear(SlDiskSpec *d)
@@ -68,6 +73,97 @@ sl_vm_spec_free(SlVmSpec *s)
   g_free(s->public_ip);
   g_array_unref(s->ports);
   g_free(s);
+}
+
+#define INVALID(...) (g_set_error(error, SL_ERROR, SL_ERROR_INVALID, __VA_ARGS__), FALSE)
+
+static gboolean
+valid_id(const char *s, gsize max, gboolean lead_alpha)
+{
+  if (!s || !*s || strlen(s) > max)
+    return FALSE;
+  if (lead_alpha && !g_ascii_isalpha(s[0]))
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* Device ids name QEMU block nodes "<id>-bk": at most 31 characters, no '.'. */
+static gboolean
+check_disk(const SlDiskSpec *d, GError **error)
+{
+  if (!valid_id(d->id, 27, TRUE) || strchr(d->id, '.'))
+    return INVALID("invalid disk id '%s'", d->id ? d->id : "(null)");
+  if (!d->path || !g_path_is_absolute(d->path))
+    return INVALID("disk %s: path must be absolute", d->id);
+  if (g_strcmp0(d->format, "raw") != 0 && g_strcmp0(d->format, "qcow2") != 0)
+    return INVALID("disk %s: unsupported format '%s'", d->id, d->format ? d->format : "");
+  if (d->serial && !valid_id(d->serial, 64, FALSE))
+    return INVALID("disk %s: invalid serial '%s'", d->id, d->serial);
+  return TRUE;
+}
+
+static gboolean
+check_not_reserved(const SlDiskSpec *d, GError **error)
+{
+  if (g_str_equal(d->id, "root") || g_str_equal(d->id, "ctx") || g_str_equal(d->id, "swap"))
+    return INVALID("disk id '%s' is reserved", d->id);
+  return TRUE;
+}
+
+gboolean
+sl_disk_spec_check(const SlDiskSpec *disk, GError **error)
+{
+  return check_disk(disk, error) && check_not_reserved(disk, error);
+}
+
+gboolean
+sl_vm_spec_check(const SlVmSpec *spec, GError **error)
+{
+  if (!valid_id(spec->id, 64, FALSE))
+    return INVALID("invalid VM id '%s'", spec->id ? spec->id : "(null)");
+  if (!spec->run_dir || !g_path_is_absolute(spec->run_dir) || strchr(spec->run_dir, ','))
+    return INVALID("run dir must be an absolute path without ','");
+  if (strlen(spec->run_dir) + sizeof("/qmp.sock") > sizeof(((struct sockaddr_un *)0)->sun_path))
+    return INVALID("run dir %s is too long for a unix socket path", spec->run_dir);
+  if (spec->vcpus < 1 || spec->vcpus > 64)
+    return INVALID("vcpus must be 1..64");
+  if (spec->ram_mib < 16)
+    return INVALID("ram must be at least 16 MiB");
+  SlDiskSpec root = spec->root;
+  root.id = (char *)"root";
+  if (!check_disk(&root, error))
+    return FALSE;
+  if (spec->context_iso && !g_path_is_absolute(spec->context_iso))
+    return INVALID("context ISO path must be absolute");
+  guint cds = spec->context_iso ? 1 : 0;
+  for (guint i = 0; i < spec->disks->len; i++) {
+    const SlDiskSpec *d = g_ptr_array_index(spec->disks, i);
+    if (!sl_disk_spec_check(d, error))
+      return FALSE;
+    for (guint j = 0; j < i; j++)
+      if (g_str_equal(d->id, ((SlDiskSpec *)g_ptr_array_index(spec->disks, j))->id))
+        return INVALID("duplicate disk id '%s'", d->id);
+    if (d->kind == SL_DISK_CDROM && ++cds > SL_VM_SPEC_MAX_BOOT_CDROMS)
+      return INVALID("at most %u CD-ROMs at boot", (guint)SL_VM_SPEC_MAX_BOOT_CDROMS);
+  }
+  if (spec->swap) {
+    SlDiskSpec swap = *spec->swap;
+    swap.id = (char *)"swap";
+    if (!check_disk(&swap, error))
+      return FALSE;
+  }
+  if (spec->public_ip) {
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(spec->public_ip);
+    if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+      return INVALID("public address '%s' is not IPv4", spec->public_ip);
+  }
+  for (guint i = 0; i < spec->ports->len; i++)
+    if (g_array_index(spec->ports, guint16, i) == 0)
+      return INVALID("port 0 cannot be forwarded");
+  return TRUE;
 }
 
 const char *

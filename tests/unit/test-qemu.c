@@ -11,6 +11,7 @@
 
 #include "hypervisor/qemu.h"
 #include "hypervisor/qmp.h"
+#include "hypervisor/spec.h"
 #include "util/error.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -182,6 +183,23 @@ test_invalid_specs(void **state)
     g_free(s->public_ip);
     s->public_ip = g_strdup("::1");
     expect_invalid(s, "IPv4");
+  }
+  /* a disk to hot-plug is checked alone, by the same rules */
+  SlDiskSpec ok = {.id = "pd-1", .path = "/v.img", .format = "raw", .serial = UUID1};
+  assert_true(sl_disk_spec_check(&ok, NULL));
+  const SlDiskSpec bad[] = {
+      {.id = "ctx", .path = "/v.img", .format = "raw"},
+      {.id = "d.1", .path = "/v.img", .format = "raw"},
+      {.id = "d1", .path = "v.img", .format = "raw"},
+      {.id = "d1", .path = "/v.img", .format = "vmdk"},
+  };
+  const char *why[] = {"reserved", "disk id", "absolute", "format"};
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    assert_false(sl_disk_spec_check(&bad[i], &error));
+    assert_int_equal(error->code, SL_ERROR_INVALID);
+    if (!strstr(error->message, why[i]))
+      fail_msg("'%s' lacks '%s'", error->message, why[i]);
   }
 }
 
@@ -395,6 +413,9 @@ test_fake_driver(void **state)
   SlDomain *d = hv->ops->start(hv, s, fake_event, &r, fake_done, &r, &error);
   assert_non_null(d);
   run(&r, 1);
+  SlDiskSpec bad = {.id = "swap", .path = "/v.img", .format = "raw"};
+  hv->ops->attach_disk(d, &bad, fake_done, &r);
+  run(&r, 1);
   SlDiskSpec disk = {.id = "pdisk1", .path = "/v.img", .format = "raw", .serial = UUID1};
   hv->ops->attach_disk(d, &disk, fake_done, &r);
   hv->ops->attach_disk(d, &disk, fake_done, &r);
@@ -420,10 +441,11 @@ test_fake_driver(void **state)
   run(&r, 1);
   hv->ops->destroy(d, 1000, fake_done, &r);
   run(&r, 1);
-  assert_string_equal(r.trace->str, "done(0) done(0) done(409) DEVICE_DELETED:pdisk1 done(0) "
-                                    "done(0) done(0) disks(pdisk1,0) disks(,0) "
-                                    "POWERDOWN SHUTDOWN_GUEST done(0) "
-                                    "status(shutdown,0) SHUTDOWN_HOST EXITED done(0) ");
+  assert_string_equal(r.trace->str,
+                      "done(0) done(400) done(0) done(409) DEVICE_DELETED:pdisk1 done(0) "
+                      "done(0) done(0) disks(pdisk1,0) disks(,0) "
+                      "POWERDOWN SHUTDOWN_GUEST done(0) "
+                      "status(shutdown,0) SHUTDOWN_HOST EXITED done(0) ");
   sl_domain_free(d);
   assert_null(hv->ops->adopt(hv, "7", s->run_dir, fake_event, &r, fake_done, &r, &error));
   assert_int_equal(error->code, SL_ERROR_NOT_FOUND);
@@ -586,6 +608,9 @@ test_qemu_driver_scripted(void **state)
   SlDomain *d = hv->ops->adopt(hv, "9", run_dir, fake_event, &r, fake_done, &r, &error);
   assert_non_null(d);
   run(&r, 1);
+  SlDiskSpec bad = {.id = "root", .path = "/v.img", .format = "raw"};
+  hv->ops->attach_disk(d, &bad, fake_done, &r); /* refused before any QMP command */
+  run(&r, 1);
   SlDiskSpec disk = {.id = "pd-1", .path = "/v.img", .format = "raw", .serial = UUID1};
   hv->ops->attach_disk(d, &disk, fake_done, &r);
   run(&r, 1);
@@ -602,7 +627,8 @@ test_qemu_driver_scripted(void **state)
   assert_string_equal(f.commands->str,
                       "qmp_capabilities blockdev-del blockdev-add device_add qom-list device_del "
                       "blockdev-del system_powerdown query-status quit ");
-  assert_string_equal(r.trace->str, "done(0) done(0) disks(pd-1,root,0) DEVICE_DELETED:pdisk1 "
+  assert_string_equal(r.trace->str, "done(0) done(400) done(0) disks(pd-1,root,0) "
+                                    "DEVICE_DELETED:pdisk1 "
                                     "done(0) done(0) POWERDOWN "
                                     "SHUTDOWN_GUEST status(shutdown,0) SHUTDOWN_HOST EXITED "
                                     "done(0) ");
