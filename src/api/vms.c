@@ -1,7 +1,8 @@
 /* vms.c - the virtual machine REST resources (docs/rest-vm.md).
  *
  * Validation of VM content, rights and the lifecycle live in src/cloud/; this
- * file parses requests into SlVmRequest and renders SlVm as JSON.
+ * file parses requests into the VM definition (conf/vm-def.h) and renders
+ * SlVm as JSON.
  */
 #include "api/api.h"
 
@@ -36,12 +37,12 @@ add_persistent(json_t *arr, SlCloud *cloud, const SlVm *v)
 }
 
 static json_t *
-disks_json(const SlVm *v, json_t *spec)
+disks_json(const SlVm *v)
 {
   json_t *arr = json_array();
   char target[] = "vda";
   json_array_append_new(arr, json_pack("{s:s, s:s}", "target", target, "kind", "root"));
-  if (json_integer_value(json_object_get(spec, "volatile_disk")) > 0) {
+  if (v->def && v->def->volatile_disk > 0) {
     target[2]++;
     json_array_append_new(arr, json_pack("{s:s, s:s}", "target", target, "kind", "volatile"));
   }
@@ -55,7 +56,6 @@ disks_json(const SlVm *v, json_t *spec)
 static json_t *
 vm_json(const SlVm *v, SlCloud *cloud)
 {
-  json_t *spec = json_loads(v->spec ? v->spec : "{}", 0, NULL);
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(v->created);
   g_autofree char *created = t ? g_date_time_format(t, "%Y/%m/%d %H:%M:%S") : g_strdup("");
   json_t *o = json_object();
@@ -69,7 +69,7 @@ vm_json(const SlVm *v, SlCloud *cloud)
   json_object_set_new(o, "ip", v->ip ? json_string(v->ip) : json_null());
   json_object_set_new(o, "network", json_string("public"));
   json_object_set_new(o, "image", json_string(v->image ? v->image : ""));
-  const char *type = json_string_value(json_object_get(spec, "type"));
+  const char *type = v->def ? v->def->type : NULL;
   if (type)
     json_object_set_new(o, "type", json_string(type));
   json_object_set_new(o, "ram", json_integer(v->ram));
@@ -80,10 +80,9 @@ vm_json(const SlVm *v, SlCloud *cloud)
   int progress = sl_cloud_vm_progress(cloud, v); /* image download in Prolog */
   if (progress >= 0)
     json_object_set_new(o, "progress", json_sprintf("%d%%", progress));
-  json_t *disks = disks_json(v, spec);
+  json_t *disks = disks_json(v);
   add_persistent(disks, cloud, v);
   json_object_set_new(o, "disks", disks);
-  json_decref(spec);
   return o;
 }
 
@@ -144,55 +143,52 @@ list_vms(const SlHttpRequest *req, gpointer data)
   return sl_http_response_new_json(200, arr);
 }
 
+/* The body of POST /vms/ as a VM definition (the asked-for members). */
+static SlVmDef *
+parse_request(const SlHttpRequest *req, GError **error)
+{
+  g_autoptr(SlVmDef) def = sl_vm_def_new();
+  def->image = g_strdup(sl_http_request_field(req, "image"));
+  def->type = g_strdup(sl_http_request_field(req, "type"));
+  def->name = g_strdup(sl_http_request_field(req, "name"));
+  def->public_key = g_strdup(sl_http_request_field(req, "public_key"));
+  if (!int_field(req, "cpu", &def->cpu, error) || !int_field(req, "ram", &def->ram, error) ||
+      !int_field(req, "swap", &def->swap, error) ||
+      !int_field(req, "number", &def->number, error) ||
+      !int_field(req, "volatile_disk", &def->volatile_disk, error))
+    return NULL;
+  if (def->number == 0) {
+    g_set_error_literal(error, SL_ERROR, SL_ERROR_INVALID, "number must be at least 1");
+    return NULL;
+  }
+  def->volatile_disk = MAX(def->volatile_disk, 0);
+  if (sl_http_request_field(req, "cloud_init")) {
+    g_set_error_literal(error, SL_ERROR, SL_ERROR_INVALID, "cloud_init is not supported yet");
+    return NULL;
+  }
+  static const struct {
+    const char *name;
+    gboolean object;
+  } members[] = {
+      {"context", TRUE}, {"persistent_disks", FALSE}, {"readonly_disks", FALSE}, {"save", TRUE}};
+  for (size_t i = 0; i < G_N_ELEMENTS(members); i++) {
+    json_t *v = json_field(req, members[i].name, members[i].object, error);
+    if (!v && *error)
+      return NULL;
+    gboolean ok = !v || sl_vm_def_set_json(def, members[i].name, v, error);
+    json_decref(v);
+    if (!ok)
+      return NULL;
+  }
+  return g_steal_pointer(&def);
+}
+
 static SlHttpResponse *
 create_vms(const SlHttpRequest *req, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  SlVmRequest r = {0};
-  json_t *context = NULL, *persistent = NULL, *readonly = NULL, *save = NULL;
-  r.image = sl_http_request_field(req, "image");
-  r.type = sl_http_request_field(req, "type");
-  r.name = sl_http_request_field(req, "name");
-  r.public_key = sl_http_request_field(req, "public_key");
-  gboolean ok = int_field(req, "cpu", &r.cpu, &error) && int_field(req, "ram", &r.ram, &error) &&
-                int_field(req, "swap", &r.swap, &error) &&
-                int_field(req, "number", &r.number, &error) &&
-                int_field(req, "volatile_disk", &r.volatile_disk, &error);
-  if (ok && r.number == 0) {
-    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "number must be at least 1");
-    ok = FALSE;
-  }
-  r.volatile_disk = MAX(r.volatile_disk, 0);
-
-  if (ok && sl_http_request_field(req, "cloud_init")) {
-    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INVALID, "cloud_init is not supported yet");
-    ok = FALSE;
-  }
-  if (ok) {
-    context = json_field(req, "context", TRUE, &error);
-    ok = !error;
-  }
-  if (ok) {
-    persistent = json_field(req, "persistent_disks", FALSE, &error);
-    ok = !error;
-  }
-  if (ok) {
-    readonly = json_field(req, "readonly_disks", FALSE, &error);
-    ok = !error;
-  }
-  if (ok) {
-    save = json_field(req, "save", TRUE, &error);
-    ok = !error;
-  }
-  r.context = context;
-  r.persistent = persistent;
-  r.readonly = readonly;
-  r.save = save;
-  g_autoptr(GPtrArray) vms = ok ? sl_cloud_vm_create(data, req->user, &r, &error) : NULL;
-  json_decref(context);
-  json_decref(persistent);
-  json_decref(readonly);
-  json_decref(save);
+  g_autoptr(SlVmDef) def = parse_request(req, &error);
+  g_autoptr(GPtrArray) vms = def ? sl_cloud_vm_create(data, req->user, def, &error) : NULL;
   if (!vms)
     return fail(error);
   json_t *arr = json_array();

@@ -86,19 +86,18 @@ void sl_cloud_rm_tree(const char *path);
 /* Prolog once the image is cached: the qcow2 overlay, then the next steps. */
 void sl_cloud_vm_overlay(Vm *vm);
 
-/* market.c: Prolog downloads of an uncached Marketplace root image (fetch =
- * spec "fetch", or NULL) and of the read-only disks (spec "readonly_disks",
- * members with "fetch"), all at once; then sl_cloud_vm_overlay(), or Failed
- * with the first reason. */
-void sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch, json_t *readonly);
+/* market.c: Prolog downloads of an uncached Marketplace root image and of
+ * the read-only disks that have a fetch, all at once; then
+ * sl_cloud_vm_overlay(), or Failed with the first reason. */
+void sl_cloud_market_prolog(Vm *vm, const char *identifier, const SlVmDef *def);
 
-/* readonly.c: request time: the spec's "readonly_disks" array for the
- * request's identifiers (NULL = none), each {"id", "image_path",
- * "image_kind"} or {"id", "fetch"}; errors as market.h's, prefixed
- * "read-only disk <id>: ", and INVALID for an entry of a kind other than
- * disk or machine. Boot: adds them to spec (read-only virtio, serial = id). */
-json_t *sl_cloud_readonly_resolve(SlCloud *c, json_t *ids, GError **error);
-gboolean sl_cloud_readonly_add_to_spec(SlCloud *c, json_t *spec, SlVmSpec *s, GError **error);
+/* readonly.c: request time: resolves each read-only disk of the request (id
+ * only) in place into its source (cached path or fetch); errors as
+ * market.h's, prefixed "read-only disk <id>: ", and INVALID for an entry of a
+ * kind other than disk or machine. Boot: adds them to s (read-only virtio,
+ * serial = id). */
+gboolean sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error);
+gboolean sl_cloud_readonly_add_to_spec(SlCloud *c, const SlVmDef *def, SlVmSpec *s, GError **error);
 /* Resume the clean-up of a VM whose busy step has ended (after a kill). */
 void sl_cloud_vm_cleanup(Vm *vm);
 
@@ -120,8 +119,9 @@ void sl_cloud_disks_init(SlCloud *c, const SlCloudConfig *cfg);
 void sl_cloud_disks_clear(SlCloud *c);
 char *sl_cloud_disk_device(const char *uuid); /* QEMU device id "pd-<hex>" */
 /* Checks the boot-time disks (uuids: JSON array) and inserts vms with their
- * mount rows in one transaction (sl_store_vm_insert_checked otherwise). */
-gboolean sl_cloud_disks_insert(SlCloud *c, const char *user, json_t *uuids, GPtrArray *vms,
+ * mount rows in one transaction (sl_store_vm_insert_checked otherwise);
+ * uuids NULL-terminated or NULL. */
+gboolean sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms,
                                SlStoreVmCheckFunc check, gpointer check_data, GError **error);
 gboolean sl_cloud_disks_add_to_spec(SlCloud *c, gint64 id, SlVmSpec *spec, GError **error);
 void sl_cloud_disks_release(SlCloud *c, gint64 id); /* after the process is gone */

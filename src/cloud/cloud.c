@@ -292,125 +292,118 @@ invalid(GError **error, const char *fmt, ...)
   return FALSE;
 }
 
-/* The `save` object (protocols.md §7.1): every field a one-line UTF-8 string;
- * author, author_email, image_version, title, comment required. */
+/* The `save` request (protocols.md §7.1): every field a one-line UTF-8
+ * string; author, author_email, image_version, title, comment required. */
 static gboolean
-check_save(const SlVmRequest *r, json_t **out, GError **error)
+check_save(const SlVmDef *r, GError **error)
 {
-  static const char *const required[] = {"author", "author_email", "image_version", "title",
-                                         "comment"};
-  if (!json_is_object(r->save))
-    return invalid(error, "save must be an object");
+  static const char *const names[] = {"author", "author_email", "image_version",
+                                      "title",  "comment",      "marketplace"};
+  const SlVmDefSave *s = r->save;
+  const char *values[] = {s->author, s->author_email, s->image_version,
+                          s->title,  s->comment,      s->marketplace};
   if (r->number > 1)
     return invalid(error, "save needs a single VM (number 1)");
-  json_t *save = json_object();
-  for (size_t i = 0; i < G_N_ELEMENTS(required) + 1; i++) {
-    const char *key = i < G_N_ELEMENTS(required) ? required[i] : "marketplace";
-    json_t *v = json_object_get(r->save, key);
-    const char *text = json_string_value(v);
-    if (!v && i == G_N_ELEMENTS(required))
+  for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+    gboolean required = i + 1 < G_N_ELEMENTS(names);
+    const char *text = values[i];
+    if (!text && !required)
       break;
-    if (!text || (!*text && i < G_N_ELEMENTS(required)) || strlen(text) > 1024 ||
-        !g_utf8_validate(text, -1, NULL) || strpbrk(text, "\r\n")) {
-      json_decref(save);
-      return invalid(error, "save: %s must be a non-empty one-line string", key);
-    }
-    json_object_set(save, key, v);
+    if (!text || (!*text && required) || strlen(text) > 1024 || !g_utf8_validate(text, -1, NULL) ||
+        strpbrk(text, "\r\n"))
+      return invalid(error, "save: %s must be a non-empty one-line string", names[i]);
   }
-  if (!sl_mail_address_is_valid(json_string_value(json_object_get(save, "author_email")))) {
-    json_decref(save);
+  if (!sl_mail_address_is_valid(s->author_email))
     return invalid(error, "save: invalid author_email");
-  }
-  *out = save;
   return TRUE;
 }
 
-/* Validates the request; fills the spec JSON (stolen into *spec_out). */
+/* The request's context with normalised keys (a later key replaces an
+ * earlier one of the same name), checked as CloudInit data. */
 static gboolean
-check_request(SlCloud *c, const SlVmRequest *r, int *cpu, int *ram, int *swap, json_t **spec_out,
-              SlImage **image, GError **error)
+check_context(char **pairs, GStrv *out, GError **error)
+{
+  g_autoptr(GPtrArray) norm = g_ptr_array_new_with_free_func(g_free);
+  for (char **p = pairs; p && p[0] && p[1]; p += 2) {
+    char *key = sl_context_normalize_key(p[0], error);
+    if (!key) {
+      g_prefix_error(error, "context: ");
+      return FALSE;
+    }
+    guint i = 0;
+    while (i < norm->len && !g_str_equal(norm->pdata[i], key))
+      i += 2;
+    if (i < norm->len) {
+      g_free(key);
+      g_free(norm->pdata[i + 1]);
+      norm->pdata[i + 1] = g_strdup(p[1]);
+    } else {
+      g_ptr_array_add(norm, key);
+      g_ptr_array_add(norm, g_strdup(p[1]));
+    }
+  }
+  g_autoptr(SlContext) check = sl_context_new(); /* bad CloudInit data: 400, not a Failed VM */
+  for (guint i = 0; i < norm->len; i += 2)
+    sl_context_set(check, norm->pdata[i], norm->pdata[i + 1], NULL);
+  if (!sl_cloudinit_check(check, error))
+    return FALSE;
+  g_ptr_array_add(norm, NULL);
+  *out = (GStrv)g_ptr_array_free(g_steal_pointer(&norm), FALSE);
+  return TRUE;
+}
+
+/* Validates the request; returns the completed definition (image sources,
+ * ports) and the instance's resources. */
+static SlVmDef *
+check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GError **error)
 {
   if (!r->image || !*r->image)
-    return invalid(error, "missing image");
+    return invalid(error, "missing image"), NULL;
   const SlInstanceType *t = sl_cloud_type_lookup(r->type ? r->type : SL_CLOUD_DEFAULT_TYPE);
   if (!t)
-    return invalid(error, "Unknown instance type: %s", r->type);
+    return invalid(error, "Unknown instance type: %s", r->type), NULL;
   *cpu = r->cpu >= 0 ? r->cpu : t->cpu;
   *ram = r->ram >= 0 ? r->ram : t->ram;
   *swap = r->swap >= 0 ? r->swap : t->swap;
   if (*cpu < 1 || *cpu > 64)
-    return invalid(error, "cpu must be between 1 and 64");
+    return invalid(error, "cpu must be between 1 and 64"), NULL;
   if (*ram < 16 || *ram > 1024 * 1024)
-    return invalid(error, "ram must be between 16 and 1048576 MiB");
+    return invalid(error, "ram must be between 16 and 1048576 MiB"), NULL;
   if (*swap < 0 || *swap > 1024 * 1024)
-    return invalid(error, "swap must be between 0 and 1048576 MiB");
+    return invalid(error, "swap must be between 0 and 1048576 MiB"), NULL;
   if (r->number > MAX_NUMBER)
-    return invalid(error, "number must be between 1 and %d", MAX_NUMBER);
+    return invalid(error, "number must be between 1 and %d", MAX_NUMBER), NULL;
   if (r->volatile_disk < 0 || r->volatile_disk > MAX_VOLATILE_GIB)
-    return invalid(error, "volatile_disk must be between 0 and %d GiB", MAX_VOLATILE_GIB);
+    return invalid(error, "volatile_disk must be between 0 and %d GiB", MAX_VOLATILE_GIB), NULL;
   if (r->name && (strlen(r->name) > MAX_NAME || !g_utf8_validate(r->name, -1, NULL) ||
                   strpbrk(r->name, "\n\r\t")))
-    return invalid(error, "invalid name (at most %d characters, one line)", MAX_NAME);
-  if (r->context && !json_is_object(r->context))
-    return invalid(error, "context must be an object of KEY: value");
-  json_t *ctx = json_object();
-  const char *k;
-  json_t *v;
-  json_object_foreach(r->context, k, v)
-  {
-    g_autofree char *key = sl_context_normalize_key(k, error);
-    if (!key || !json_is_string(v)) {
-      json_decref(ctx);
-      if (key)
-        invalid(error, "context value of %s must be a string", k);
-      else
-        g_prefix_error(error, "context: ");
-      return FALSE;
-    }
-    json_object_set(ctx, key, v);
-  }
-  g_autoptr(SlContext) check = sl_context_new(); /* bad CloudInit data: 400, not a Failed VM */
-  json_object_foreach(ctx, k, v) sl_context_set(check, k, json_string_value(v), NULL);
-  if (!sl_cloudinit_check(check, error)) {
-    json_decref(ctx);
-    return FALSE;
-  }
-  json_t *save = NULL;
-  if (r->save && !check_save(r, &save, error)) {
-    json_decref(ctx);
-    return FALSE;
-  }
+    return invalid(error, "invalid name (at most %d characters, one line)", MAX_NAME), NULL;
+  g_autoptr(SlVmDef) def = sl_vm_def_copy(r);
+  g_strfreev(def->context);
+  def->context = NULL;
+  if (!check_context(r->context, &def->context, error))
+    return NULL;
+  if (r->save && !check_save(r, error))
+    return NULL;
   /* the image: cached, or from the Marketplace (market.c); checked now so that
    * bad metadata refuses the request instead of failing the VM */
-  json_t *source = c->market ? sl_cloud_market_resolve(c->market, r->image, error) : NULL;
-  if (!c->market && (*image = sl_image_cache_get(c->images, r->image, error)))
-    source = json_pack("{s:s, s:s}", "image_path", (*image)->path, "image_kind",
-                       (*image)->kind ? (*image)->kind : "raw");
-  json_t *readonly =
-      source && r->readonly ? sl_cloud_readonly_resolve(c, r->readonly, error) : NULL;
-  if (!source || (r->readonly && !readonly)) {
-    json_decref(source);
-    json_decref(ctx);
-    json_decref(save);
-    return FALSE;
+  if (c->market) {
+    def->root = sl_cloud_market_resolve(c->market, r->image, NULL, error);
+  } else {
+    g_autoptr(SlImage) image = sl_image_cache_get(c->images, r->image, error);
+    if (image)
+      def->root = sl_vm_def_image_new(NULL, image->path, image->kind ? image->kind : "raw");
   }
-  if (json_array_size(readonly) > 0)
-    json_object_set(source, "readonly_disks", readonly);
-  json_decref(readonly);
-  json_t *ports = json_array();
-  for (guint i = 0; i < c->ports->len; i++)
-    json_array_append_new(ports, json_integer(g_array_index(c->ports, guint16, i)));
-  *spec_out = json_pack("{s:o, s:s?, s:I, s:o, s:b, s:s, s:s?}", "context", ctx, "public_key",
-                        r->public_key, "volatile_disk", (json_int_t)r->volatile_disk, "ports",
-                        ports, "outbound", c->outbound, "network", "public", "type", r->type);
-  if (*spec_out)
-    json_object_update(*spec_out, source);
-  json_decref(source);
-  if (*spec_out && save)
-    json_object_set_new(*spec_out, "save", save);
-  else
-    json_decref(save);
-  return *spec_out != NULL || invalid(error, "invalid request");
+  if (!def->root || !sl_cloud_readonly_resolve(c, def->readonly, error))
+    return NULL;
+  g_clear_pointer(&def->root->id, g_free); /* the row's image */
+  if (def->readonly && def->readonly->len == 0)
+    g_clear_pointer(&def->readonly, g_ptr_array_unref);
+  def->ports = g_array_copy(c->ports);
+  def->outbound = c->outbound;
+  g_free(def->network);
+  def->network = g_strdup("public");
+  return g_steal_pointer(&def);
 }
 
 static gboolean
@@ -423,15 +416,12 @@ start_main(gpointer data)
 }
 
 GPtrArray *
-sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **error)
+sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmDef *r, GError **error)
 {
   int cpu = 0, ram = 0, swap = 0;
-  json_t *spec = NULL;
-  g_autoptr(SlImage) image = NULL;
-  if (!check_request(c, r, &cpu, &ram, &swap, &spec, &image, error))
+  g_autoptr(SlVmDef) def = check_request(c, r, &cpu, &ram, &swap, error);
+  if (!def)
     return NULL;
-  g_autofree char *spec_text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
-  json_decref(spec);
   int n = r->number > 0 ? r->number : 1;
   g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)sl_vm_free);
   for (int i = 0; i < n; i++) {
@@ -445,7 +435,7 @@ sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmRequest *r, GError **
     v->vcpu = cpu;
     v->ram = ram;
     v->swap = swap;
-    v->spec = g_strdup(spec_text);
+    v->def = sl_vm_def_copy(def);
     g_ptr_array_add(vms, v);
   }
   if (!sl_cloud_disks_insert(c, user, r->persistent, vms, sl_cloud_limits_check, c, error))

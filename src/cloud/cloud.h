@@ -74,27 +74,11 @@ gboolean sl_cloud_recover(SlCloud *cloud, GError **error);
  * <what> (<used> + <asked> > <limit>)", SL_ERROR_CONFLICT "not enough
  * capacity on this cloud: ..." (also for one VM bigger than the host). */
 
-/* A POST /vms/ request. cpu/ram/swap < 0 = not given (type m1.small). */
-typedef struct {
-  const char *image; /* identifier (required) */
-  const char *type;  /* instance type name or NULL */
-  int cpu, ram, swap;
-  int number; /* 1 when <= 0 */
-  const char *name;
-  const char *public_key;
-  int volatile_disk;  /* GiB, 0 = none */
-  json_t *context;    /* object KEY -> string, or NULL (borrowed) */
-  json_t *persistent; /* array of volume UUIDs (attached at boot), or NULL */
-  json_t *readonly;   /* array of image identifiers (read-only data disks), or NULL */
-  /* --save (save.h): {author, author_email, image_version, title, comment
-   * [, marketplace]}, or NULL. Needs number 1. */
-  json_t *save;
-} SlVmRequest;
-
-/* Allocates every VM of the request with its address in one transaction
- * (all or nothing), then starts them. Returns SlVm* (state Pending). */
-GPtrArray *sl_cloud_vm_create(SlCloud *cloud, const char *user, const SlVmRequest *req,
-                              GError **error);
+/* Validates the request (conf/vm-def.h: the asked-for members), resolves
+ * its images, allocates every VM with its address in one transaction (all or
+ * nothing), then starts them. Returns SlVm* (state Pending) whose def is the
+ * completed definition. `save` needs number 1. */
+GPtrArray *sl_cloud_vm_create(SlCloud *cloud, const char *user, const SlVmDef *req, GError **error);
 /* The caller's VM (any state), with cpu/memory filled in. */
 SlVm *sl_cloud_vm_get(SlCloud *cloud, const char *user, gint64 id, GError **error);
 /* Download progress (percent) of a VM in Prolog, or -1 (market.c). */

@@ -161,24 +161,22 @@ boot_locked(gpointer data, GError **error)
 }
 
 gboolean
-sl_cloud_disks_insert(SlCloud *c, const char *user, json_t *uuids, GPtrArray *vms,
+sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms,
                       SlStoreVmCheckFunc check, gpointer check_data, GError **error)
 {
-  if (json_array_size(uuids) == 0)
+  guint n = uuids ? g_strv_length(uuids) : 0;
+  if (n == 0)
     return sl_store_vm_insert_checked(c->store, vms, check, check_data, sl_ip_pool_pick, c->pool,
                                       error);
-  if (json_array_size(uuids) > SL_PDISK_MAX_MOUNTS) {
+  if (n > SL_PDISK_MAX_MOUNTS) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "at most %d persistent disks per VM",
                 SL_PDISK_MAX_MOUNTS);
     return FALSE;
   }
   g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func((GDestroyNotify)sl_disk_free);
   g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
-  size_t i;
-  json_t *u;
-  json_array_foreach(uuids, i, u)
-  {
-    const char *uuid = json_string_value(u);
+  for (guint i = 0; i < n; i++) {
+    const char *uuid = uuids[i];
     for (guint k = 0; uuid && k < disks->len; k++)
       if (g_ascii_strcasecmp(((SlDisk *)disks->pdata[k])->uuid, uuid) == 0) {
         g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "disk (%s) is given twice", uuid);

@@ -412,20 +412,12 @@ run_step(Vm *vm, const char *what, const char *const *argv, StepNext next)
 }
 
 static SlVm *
-load_row(Vm *vm, json_t **spec)
+load_row(Vm *vm)
 {
   g_autoptr(GError) error = NULL;
   SlVm *row = sl_store_vm_get(vm->cloud->store, vm->id, &error);
-  if (!row) {
+  if (!row)
     g_warning("vm %" G_GINT64_FORMAT ": %s", vm->id, error->message);
-    return NULL;
-  }
-  json_error_t jerr;
-  *spec = json_loads(row->spec ? row->spec : "{}", 0, &jerr);
-  if (!*spec || !json_is_object(*spec)) {
-    json_decref(*spec);
-    *spec = json_object();
-  }
   return row;
 }
 
@@ -459,27 +451,21 @@ static void boot(Vm *vm);
 static void
 write_context(Vm *vm)
 {
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
+  g_autoptr(SlVm) row = load_row(vm);
   if (!row) {
     prolog_fail(vm, "VM row vanished during Prolog");
     return;
   }
+  const SlVmDef *def = row->def;
   g_autoptr(SlContext) ctx = sl_context_new();
   g_autoptr(GError) error = NULL;
   g_autofree char *host = hostname_of(row);
   gboolean ok = sl_context_set(ctx, "HOSTNAME", host, &error);
-  const char *key = json_string_value(json_object_get(spec, "public_key"));
+  const char *key = def->public_key;
   if (ok && key && *key)
     ok = sl_context_set(ctx, "PUBLIC_KEY", key, &error);
-  const char *k;
-  json_t *v;
-  json_object_foreach(json_object_get(spec, "context"), k, v)
-  {
-    if (ok && json_is_string(v))
-      ok = sl_context_set(ctx, k, json_string_value(v), &error);
-  }
-  json_decref(spec);
+  for (char **p = def->context; ok && p && p[0] && p[1]; p += 2)
+    ok = sl_context_set(ctx, p[0], p[1], &error);
   ok = ok && sl_cloudinit_add_keys(ctx, row->ip, &error);
   g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
   g_autofree char *ci = g_build_filename(run, CLOUD_INIT, NULL);
@@ -498,10 +484,8 @@ write_context(Vm *vm)
 static void
 make_volatile(Vm *vm)
 {
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
-  json_int_t gib = json_integer_value(json_object_get(spec, "volatile_disk"));
-  json_decref(spec);
+  g_autoptr(SlVm) row = load_row(vm);
+  gint64 gib = row ? row->def->volatile_disk : 0;
   g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
   g_autofree char *path = g_build_filename(run, VOLATILE, NULL);
   g_autoptr(GError) error = NULL;
@@ -515,9 +499,7 @@ make_volatile(Vm *vm)
 static void
 make_swap(Vm *vm)
 {
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
-  json_decref(spec);
+  g_autoptr(SlVm) row = load_row(vm);
   if (!row || row->swap <= 0) {
     make_volatile(vm);
     return;
@@ -563,10 +545,8 @@ static void
 boot(Vm *vm)
 {
   SlCloud *c = vm->cloud;
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
+  g_autoptr(SlVm) row = load_row(vm);
   if (!row || !set_state(vm, SL_VM_BOOT, NULL)) {
-    json_decref(spec);
     prolog_fail(vm, "cannot record the Boot state");
     return;
   }
@@ -580,7 +560,8 @@ boot(Vm *vm)
   g_free(s->root.path);
   s->root.path = g_build_filename(run, OVERLAY, NULL);
   s->context_iso = g_build_filename(run, CONTEXT, NULL);
-  if (json_integer_value(json_object_get(spec, "volatile_disk")) > 0) {
+  const SlVmDef *def = row->def;
+  if (def->volatile_disk > 0) {
     g_autofree char *p = g_build_filename(run, VOLATILE, NULL);
     sl_vm_spec_add_disk(s, "volatile", p, "raw", NULL, FALSE, SL_DISK_DISK);
   }
@@ -593,20 +574,15 @@ boot(Vm *vm)
   }
   g_autoptr(GError) disk_error = NULL;
   if (!sl_cloud_disks_add_to_spec(c, vm->id, s, &disk_error) ||
-      !sl_cloud_readonly_add_to_spec(c, spec, s, &disk_error)) {
-    json_decref(spec);
+      !sl_cloud_readonly_add_to_spec(c, def, s, &disk_error)) {
     prolog_fail(vm, "%s", disk_error->message);
     return;
   }
   s->public_ip = g_strdup(row->ip);
   g_array_set_size(s->ports, 0);
-  json_t *ports = json_object_get(spec, "ports");
-  for (size_t i = 0; i < json_array_size(ports); i++) {
-    guint16 p = (guint16)json_integer_value(json_array_get(ports, i));
-    g_array_append_val(s->ports, p);
-  }
-  s->outbound = json_is_true(json_object_get(spec, "outbound"));
-  json_decref(spec);
+  if (def->ports)
+    g_array_append_vals(s->ports, def->ports->data, def->ports->len);
+  s->outbound = def->outbound;
   g_autoptr(GError) error = NULL;
   vm->dom = c->hv->ops->start(c->hv, s, on_event, vm, started, vm, &error);
   if (!vm->dom)
@@ -641,56 +617,47 @@ void
 sl_cloud_vm_start(SlCloud *c, gint64 id)
 {
   Vm *vm = sl_cloud_vm_new(c, id, SL_VM_PENDING);
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
+  g_autoptr(SlVm) row = load_row(vm);
   if (!row) {
-    json_decref(spec);
     g_hash_table_remove(c->vms, &id);
     return;
   }
   vm->state = row->state;
   if (row->state != SL_VM_PENDING) { /* killed before we got here */
-    json_decref(spec);
     sl_cloud_vm_finish(vm, row->state, NULL);
     return;
   }
-  json_t *fetch = json_object_get(spec, "fetch");
-  json_t *readonly = json_object_get(spec, "readonly_disks");
-  gboolean ro_fetch = FALSE;
-  for (size_t i = 0; i < json_array_size(readonly); i++)
-    ro_fetch = ro_fetch || json_object_get(json_array_get(readonly, i), "fetch");
+  const SlVmDef *def = row->def;
+  gboolean fetch = def->root && def->root->fetch;
+  for (guint i = 0; def->readonly && i < def->readonly->len; i++)
+    fetch = fetch || ((SlVmDefImage *)def->readonly->pdata[i])->fetch;
   if (!set_state(vm, SL_VM_PROLOG, NULL)) {
-    json_decref(spec);
     prolog_fail(vm, "cannot record the Prolog state");
     return;
   }
   g_autofree char *run = sl_cloud_run_dir(c, id);
   if (g_mkdir_with_parents(run, 0700) != 0) {
-    json_decref(spec);
     prolog_fail(vm, "cannot create %s: %s", run, g_strerror(errno));
     return;
   }
-  if (fetch || ro_fetch) /* Marketplace images not cached yet (market.c) */
-    sl_cloud_market_prolog(vm, row->image, fetch, readonly);
+  if (fetch) /* Marketplace images not cached yet (market.c) */
+    sl_cloud_market_prolog(vm, row->image, def);
   else
     sl_cloud_vm_overlay(vm);
-  json_decref(spec);
 }
 
 void
 sl_cloud_vm_overlay(Vm *vm)
 {
   SlCloud *c = vm->cloud;
-  json_t *spec = NULL;
-  g_autoptr(SlVm) row = load_row(vm, &spec);
+  g_autoptr(SlVm) row = load_row(vm);
   if (!row) {
-    json_decref(spec);
     prolog_fail(vm, "VM row vanished during Prolog");
     return;
   }
-  g_autofree char *image = g_strdup(json_string_value(json_object_get(spec, "image_path")));
-  g_autofree char *kind = g_strdup(json_string_value(json_object_get(spec, "image_kind")));
-  json_decref(spec);
+  const SlVmDefImage *root = row->def->root;
+  g_autofree char *image = g_strdup(root ? root->path : NULL);
+  g_autofree char *kind = g_strdup(root ? root->format : NULL);
   g_autoptr(SlImage) cached = image ? NULL : sl_image_cache_get(c->images, row->image, NULL);
   if (cached) { /* downloaded in this Prolog */
     image = g_strdup(cached->path);

@@ -197,29 +197,36 @@ load_policy(SlCloudMarket *m, SlMarketPolicy **out, GError **error)
   return FALSE;
 }
 
-static json_t *
-cached_spec(const SlImage *im)
+static SlVmDefImage *
+cached_source(const SlImage *im)
 {
-  return json_pack("{s:s, s:s}", "image_path", im->path, "image_kind", im->kind ? im->kind : "raw");
+  return sl_vm_def_image_new(im->identifier, im->path, im->kind ? im->kind : "raw");
 }
 
-static json_t *
-fetch_spec(const SlMarketEntry *e)
+static SlVmDefImage *
+fetch_source(const char *id, const SlMarketEntry *e)
 {
-  json_t *locs = json_array();
+  SlVmDefFetch *f = g_new0(SlVmDefFetch, 1);
+  GPtrArray *locs = g_ptr_array_new();
   for (guint i = 0; i < e->locations->len; i++)
     if (usable_location(e->locations->pdata[i]))
-      json_array_append_new(locs, json_string(e->locations->pdata[i]));
-  json_t *sums = json_array();
+      g_ptr_array_add(locs, g_strdup(e->locations->pdata[i]));
+  g_ptr_array_add(locs, NULL);
+  f->locations = (GStrv)g_ptr_array_free(locs, FALSE);
+  GPtrArray *sums = g_ptr_array_new();
   for (guint i = 0; i < e->checksums->len; i++) {
     SlMarketChecksum *c = e->checksums->pdata[i];
-    json_array_append_new(sums, json_pack("[s, s]", c->algorithm, c->value));
+    g_ptr_array_add(sums, g_strdup(c->algorithm));
+    g_ptr_array_add(sums, g_strdup(c->value));
   }
-  gsize len = 0;
-  const char *xml = g_bytes_get_data(e->xml, &len);
-  return json_pack("{s:{s:o, s:s, s:I, s:o, s:s%}}", "fetch", "locations", locs, "compression",
-                   e->compression ? e->compression : "", "bytes", (json_int_t)e->bytes, "checksums",
-                   sums, "entry", xml, len);
+  g_ptr_array_add(sums, NULL);
+  f->checksums = (GStrv)g_ptr_array_free(sums, FALSE);
+  f->compression = g_strdup(e->compression ? e->compression : "");
+  f->bytes = e->bytes;
+  f->entry = g_bytes_ref(e->xml);
+  SlVmDefImage *im = sl_vm_def_image_new(id, NULL, NULL);
+  im->fetch = f;
+  return im;
 }
 
 static gboolean
@@ -232,14 +239,8 @@ save_entry(SlCloudMarket *m, const char *id, GBytes *xml, GError **error)
                                   error);
 }
 
-json_t *
-sl_cloud_market_resolve(SlCloudMarket *m, const char *id, GError **error)
-{
-  return sl_cloud_market_resolve_kind(m, id, NULL, error);
-}
-
-json_t *
-sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *id, char **kind, GError **error)
+SlVmDefImage *
+sl_cloud_market_resolve(SlCloudMarket *m, const char *id, char **kind, GError **error)
 {
   if (!sl_identifier_is_valid(id)) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid image identifier %s", id);
@@ -257,13 +258,13 @@ sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *id, char **kind, GErr
     g_autofree char *xml = NULL;
     gsize len = 0;
     if (!g_file_get_contents(path, &xml, &len, NULL))
-      return cached_spec(cached); /* registered by the operator */
+      return cached_source(cached); /* registered by the operator */
     g_autoptr(GBytes) doc = g_bytes_new_take(g_steal_pointer(&xml), len);
     g_autoptr(SlMarketEntry) e = NULL;
     if (check_entry(doc, id, policy, FALSE, &e, &cached_reason) == CHECK_OK) {
       if (kind)
         *kind = g_strdup(e->kind);
-      return cached_spec(cached);
+      return cached_source(cached);
     }
   }
   long status = 0;
@@ -317,43 +318,31 @@ sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *id, char **kind, GErr
     return NULL;
   if (kind)
     *kind = g_strdup(best->kind);
-  return cached ? cached_spec(cached) : fetch_spec(best);
+  return cached ? cached_source(cached) : fetch_source(id, best);
 }
 
 /* ---- Prolog ------------------------------------------------------------------- */
 
 void
-sl_cloud_market_fetch(SlCloudMarket *m, const char *id, json_t *fetch, SlFetchDoneFunc done,
-                      gpointer data)
+sl_cloud_market_fetch(SlCloudMarket *m, const char *id, const SlVmDefFetch *fetch,
+                      SlFetchDoneFunc done, gpointer data)
 {
-  json_t *locs = json_object_get(fetch, "locations");
-  json_t *sums = json_object_get(fetch, "checksums");
-  g_autoptr(GPtrArray) alts = g_ptr_array_new();
-  for (size_t i = 1; i < json_array_size(locs); i++)
-    g_ptr_array_add(alts, (gpointer)json_string_value(json_array_get(locs, i)));
-  g_ptr_array_add(alts, NULL);
-  g_autoptr(GPtrArray) pairs = g_ptr_array_new();
-  for (size_t i = 0; i < json_array_size(sums); i++) {
-    g_ptr_array_add(pairs, (gpointer)json_string_value(json_array_get(json_array_get(sums, i), 0)));
-    g_ptr_array_add(pairs, (gpointer)json_string_value(json_array_get(json_array_get(sums, i), 1)));
-  }
-  g_ptr_array_add(pairs, NULL);
+  guint n_locs = fetch->locations ? g_strv_length(fetch->locations) : 0;
   SlFetchRequest req = {
-      .url = json_string_value(json_array_get(locs, 0)),
-      .alternatives = (const char *const *)alts->pdata,
-      .compression = json_string_value(json_object_get(fetch, "compression")),
+      .url = n_locs > 0 ? fetch->locations[0] : NULL,
+      .alternatives = n_locs > 0 ? (const char *const *)fetch->locations + 1 : NULL,
+      .compression = fetch->compression,
       .check_bytes = TRUE,
-      .bytes = (guint64)json_integer_value(json_object_get(fetch, "bytes")),
-      .checksums = (const char *const *)pairs->pdata,
+      .bytes = fetch->bytes,
+      .checksums =
+          fetch->checksums ? (const char *const *)fetch->checksums : (const char *const[]){NULL},
       .ca_file = m->ca_file,
   };
   /* the entry goes next to the image before the image exists: a cached
    * image fetched from the Marketplace always has its entry */
-  const char *xml = json_string_value(json_object_get(fetch, "entry"));
-  if (xml) {
-    g_autoptr(GBytes) doc = g_bytes_new(xml, json_string_length(json_object_get(fetch, "entry")));
+  if (fetch->entry) {
     g_autoptr(GError) error = NULL;
-    if (!save_entry(m, id, doc, &error))
+    if (!save_entry(m, id, fetch->entry, &error))
       g_warning("image %s: cannot keep its entry: %s", id, error->message);
   }
   if (!req.url) {
@@ -414,7 +403,7 @@ prolog_fetched(const SlImage *image, const GError *error, gpointer data)
 }
 
 static void
-prolog_fetch_one(Waiting *w, const char *identifier, json_t *fetch, gboolean readonly)
+prolog_fetch_one(Waiting *w, const char *identifier, const SlVmDefFetch *fetch, gboolean readonly)
 {
   SlCloud *c = w->vm->cloud;
   WaitOne *one = g_new0(WaitOne, 1);
@@ -435,21 +424,18 @@ prolog_fetch_one(Waiting *w, const char *identifier, json_t *fetch, gboolean rea
 }
 
 void
-sl_cloud_market_prolog(Vm *vm, const char *identifier, json_t *fetch, json_t *readonly)
+sl_cloud_market_prolog(Vm *vm, const char *identifier, const SlVmDef *def)
 {
   Waiting *w = g_new0(Waiting, 1);
   w->vm = vm;
   vm->refs++;
   w->pending = 1; /* ours, until every download is started */
-  if (fetch)
-    prolog_fetch_one(w, identifier, fetch, FALSE);
-  size_t i;
-  json_t *d;
-  json_array_foreach(readonly, i, d)
-  {
-    json_t *f = json_object_get(d, "fetch");
-    if (f)
-      prolog_fetch_one(w, json_string_value(json_object_get(d, "id")), f, TRUE);
+  if (def->root && def->root->fetch)
+    prolog_fetch_one(w, identifier, def->root->fetch, FALSE);
+  for (guint i = 0; def->readonly && i < def->readonly->len; i++) {
+    SlVmDefImage *ro = def->readonly->pdata[i];
+    if (ro->fetch)
+      prolog_fetch_one(w, ro->id, ro->fetch, TRUE);
   }
   if (--w->pending == 0)
     waiting_done(w);

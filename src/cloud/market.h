@@ -22,8 +22,7 @@
  * <reason>" (tampered bytes, size, network).
  */
 #pragma once
-#include <jansson.h>
-
+#include "conf/vm-def.h"
 #include "image/cache.h"
 #include "image/fetch.h"
 
@@ -43,17 +42,16 @@ SlCloudMarket *sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfi
 void sl_cloud_market_free(SlCloudMarket *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloudMarket, sl_cloud_market_free)
 
-/* Request time (see above). Returns the spec members to merge: either
- * {"image_path", "image_kind"} or {"fetch": {...}}. */
-json_t *sl_cloud_market_resolve(SlCloudMarket *m, const char *identifier, GError **error);
-/* The same; *kind (when kind is not NULL) gets the entry's slterms:kind, NULL
- * for an image registered by the operator without an entry. */
-json_t *sl_cloud_market_resolve_kind(SlCloudMarket *m, const char *identifier, char **kind,
-                                     GError **error);
+/* Request time (see above). Returns the image's source: cached (path,
+ * format) or to be fetched in Prolog (fetch). *kind (when kind is not NULL)
+ * gets the entry's slterms:kind, NULL for an image registered by the
+ * operator without an entry. */
+SlVmDefImage *sl_cloud_market_resolve(SlCloudMarket *m, const char *identifier, char **kind,
+                                      GError **error);
 
-/* Prolog: downloads (or joins the download of) identifier as described by the
- * spec's "fetch" object; done runs in the main context. */
-void sl_cloud_market_fetch(SlCloudMarket *m, const char *identifier, json_t *fetch,
+/* Prolog: downloads (or joins the download of) identifier as described by
+ * fetch; done runs in the main context. */
+void sl_cloud_market_fetch(SlCloudMarket *m, const char *identifier, const SlVmDefFetch *fetch,
                            SlFetchDoneFunc done, gpointer data);
 
 /* Download progress of identifier in percent, or -1 when none is in flight. */

@@ -23,76 +23,65 @@ kind_accepted(const char *kind)
   return !kind || g_str_equal(kind, "disk") || g_str_equal(kind, "machine");
 }
 
-json_t *
-sl_cloud_readonly_resolve(SlCloud *c, json_t *ids, GError **error)
+gboolean
+sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error)
 {
-  json_t *out = json_array();
-  if (ids && !json_is_array(ids)) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
-                "readonly_disks must be an array of image identifiers");
-    goto fail;
-  }
-  if (json_array_size(ids) > MAX_READONLY) {
+  if (!readonly)
+    return TRUE;
+  if (readonly->len > MAX_READONLY) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "at most %d readonly_disks", MAX_READONLY);
-    goto fail;
+    return FALSE;
   }
-  size_t i;
-  json_t *v;
-  json_array_foreach(ids, i, v)
-  {
-    const char *id = json_string_value(v);
+  for (guint i = 0; i < readonly->len; i++) {
+    SlVmDefImage *ro = readonly->pdata[i];
+    const char *id = ro->id;
     if (!id || !*id) {
       g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
                   "readonly_disks must be an array of image identifiers");
-      goto fail;
+      return FALSE;
     }
-    for (size_t j = 0; j < i; j++)
-      if (g_str_equal(id, json_string_value(json_array_get(ids, j)))) {
+    for (guint j = 0; j < i; j++)
+      if (g_str_equal(id, ((SlVmDefImage *)readonly->pdata[j])->id)) {
         g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "read-only disk %s given twice", id);
-        goto fail;
+        return FALSE;
       }
     g_autofree char *kind = NULL;
-    json_t *source = NULL;
+    g_autoptr(SlVmDefImage) source = NULL;
     GError *local = NULL;
     if (c->market) {
-      source = sl_cloud_market_resolve_kind(c->market, id, &kind, &local);
+      source = sl_cloud_market_resolve(c->market, id, &kind, &local);
     } else {
       g_autoptr(SlImage) im = sl_image_cache_get(c->images, id, &local);
       if (im)
-        source = json_pack("{s:s, s:s}", "image_path", im->path, "image_kind",
-                           im->kind ? im->kind : "raw");
+        source = sl_vm_def_image_new(id, im->path, im->kind ? im->kind : "raw");
     }
     if (!source) {
       g_propagate_prefixed_error(error, local, "read-only disk %s: ", id);
-      goto fail;
+      return FALSE;
     }
     if (!kind_accepted(kind)) {
-      json_decref(source);
       g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
                   "read-only disk %s: its Marketplace entry is of kind %s; a read-only disk "
                   "takes an image of kind disk or machine",
                   id, kind);
-      goto fail;
+      return FALSE;
     }
-    json_object_set_new(source, "id", json_string(id));
-    json_array_append_new(out, source);
+    g_free(source->id);
+    source->id = g_strdup(id);
+    readonly->pdata[i] = g_steal_pointer(&source);
+    sl_vm_def_image_free(ro);
   }
-  return out;
-fail:
-  json_decref(out);
-  return NULL;
+  return TRUE;
 }
 
 gboolean
-sl_cloud_readonly_add_to_spec(SlCloud *c, json_t *spec, SlVmSpec *s, GError **error)
+sl_cloud_readonly_add_to_spec(SlCloud *c, const SlVmDef *def, SlVmSpec *s, GError **error)
 {
-  size_t i;
-  json_t *d;
-  json_array_foreach(json_object_get(spec, "readonly_disks"), i, d)
-  {
-    const char *id = json_string_value(json_object_get(d, "id"));
-    g_autofree char *path = g_strdup(json_string_value(json_object_get(d, "image_path")));
-    g_autofree char *kind = g_strdup(json_string_value(json_object_get(d, "image_kind")));
+  for (guint i = 0; def->readonly && i < def->readonly->len; i++) {
+    const SlVmDefImage *ro = def->readonly->pdata[i];
+    const char *id = ro->id;
+    g_autofree char *path = g_strdup(ro->path);
+    g_autofree char *kind = g_strdup(ro->format);
     g_autoptr(SlImage) cached = path ? NULL : sl_image_cache_get(c->images, id, NULL);
     if (cached) { /* downloaded in this Prolog */
       path = g_strdup(cached->path);
@@ -104,7 +93,7 @@ sl_cloud_readonly_add_to_spec(SlCloud *c, json_t *spec, SlVmSpec *s, GError **er
                   id ? id : "?");
       return FALSE;
     }
-    g_autofree char *dev = g_strdup_printf("ro%zu", i);
+    g_autofree char *dev = g_strdup_printf("ro%u", i);
     sl_vm_spec_add_disk(s, dev, path, kind && *kind ? kind : "raw", id, TRUE, SL_DISK_DISK);
   }
   return TRUE;

@@ -407,13 +407,9 @@ sl_cloud_save_begin(Vm *vm)
     return vm->save != NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SlVm) row = sl_store_vm_get(c->store, vm->id, &error);
-  json_error_t jerr;
-  json_t *spec = row ? json_loads(row->spec ? row->spec : "{}", 0, &jerr) : NULL;
-  json_t *request = json_object_get(spec, "save");
-  if (!json_is_object(request)) {
-    json_decref(spec);
+  if (!row || !row->def->save)
     return FALSE;
-  }
+  json_t *request = sl_vm_def_save_to_json(row->def->save);
   SaveJob *job = g_new0(SaveJob, 1);
   job->cloud = c;
   job->vm = vm;
@@ -423,7 +419,7 @@ sl_cloud_save_begin(Vm *vm)
   job->dir = g_build_filename(c->save->saves_dir, name, NULL);
   job->run_dir = sl_cloud_run_dir(c, vm->id);
   job->state = load_state(job, row, request, &error);
-  json_decref(spec);
+  json_decref(request);
   vm->save = job;
   vm->busy = TRUE;
   if (!job->state) {

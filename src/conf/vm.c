@@ -45,7 +45,7 @@ sl_vm_copy(const SlVm *vm)
   c->image = g_strdup(vm->image);
   c->ip = g_strdup(vm->ip);
   c->error = g_strdup(vm->error);
-  c->spec = g_strdup(vm->spec);
+  c->def = vm->def ? sl_vm_def_copy(vm->def) : NULL;
   return c;
 }
 
@@ -59,7 +59,7 @@ sl_vm_free(SlVm *vm)
   g_free(vm->image);
   g_free(vm->ip);
   g_free(vm->error);
-  g_free(vm->spec);
+  sl_vm_def_free(vm->def);
   g_free(vm);
 }
 

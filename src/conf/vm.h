@@ -6,6 +6,8 @@
 #pragma once
 #include <glib.h>
 
+#include "conf/vm-def.h"
+
 typedef enum {
   SL_VM_PENDING = 0, /* row written, nothing done yet */
   SL_VM_PROLOG,      /* run dir: overlay, swap, volatile disk, context ISO */
@@ -37,7 +39,7 @@ typedef struct {
   gint64 created; /* Unix seconds, UTC */
   gint64 updated; /* Unix seconds of the last state change */
   char *error;    /* one-line reason, NULL if none */
-  char *spec;     /* JSON text: what Prolog needs (see src/cloud/lifecycle.c) */
+  SlVmDef *def;   /* the definition (stored as the spec column); never NULL once loaded */
   /* runtime, filled by the cloud service (not stored) */
   int cpu;       /* percent of one host CPU over the last sample */
   gint64 memory; /* KiB; ram * 1024 when Running, else 0 */

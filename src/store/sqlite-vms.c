@@ -28,7 +28,12 @@ vm_from_row(sqlite3_stmt *st)
   v->created = sqlite3_column_int64(st, 9);
   v->updated = sqlite3_column_int64(st, 10);
   v->error = sq_col_text(st, 11);
-  v->spec = sq_col_text(st, 12);
+  g_autoptr(GError) error = NULL;
+  v->def = sl_vm_def_parse((const char *)sqlite3_column_text(st, 12), &error);
+  if (!v->def) { /* kept loadable: an empty definition, as the old code read it */
+    g_warning("store: vm %" G_GINT64_FORMAT ": %s", v->id, error->message);
+    v->def = sl_vm_def_new();
+  }
   return v;
 }
 
@@ -55,7 +60,7 @@ static gboolean
 image_ready(Conn *c, const char *identifier, const char *spec, GError **error)
 {
   /* a Marketplace image not cached yet is downloaded in Prolog: spec "fetch"
-   * (src/cloud/market.c) */
+   * (conf/vm-def.h) */
   sqlite3_stmt *st = sq_stmt_get(
       c,
       "SELECT 1 WHERE EXISTS (SELECT 1 FROM images WHERE identifier = ?1 AND state = 'ready') "
@@ -81,7 +86,8 @@ static gboolean
 insert_one(Conn *c, SlVm *v, GHashTable *used, SlStoreIpPickFunc pick, gpointer data,
            GError **error)
 {
-  if (!image_ready(c, v->image, v->spec, error))
+  g_autofree char *spec = v->def ? sl_vm_def_format(v->def) : g_strdup("{}");
+  if (!image_ready(c, v->image, spec, error))
     return FALSE;
   if (pick) {
     g_free(v->ip);
@@ -111,7 +117,7 @@ insert_one(Conn *c, SlVm *v, GHashTable *used, SlStoreIpPickFunc pick, gpointer 
   sqlite3_bind_int64(st, 9, v->created);
   sqlite3_bind_int64(st, 10, v->updated);
   sq_bind_text(st, 11, v->error);
-  sq_bind_text(st, 12, v->spec ? v->spec : "{}");
+  sq_bind_text(st, 12, spec);
   if (!sq_step_change(c, st, NULL, "insert vm", error))
     return FALSE;
   v->id = sqlite3_last_insert_rowid(c->db);

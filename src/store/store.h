@@ -76,7 +76,7 @@ typedef char *(*SlStoreIpPickFunc)(GHashTable *used, gpointer data);
  * back id, created, updated and ip (picked with pick unless pick is NULL).
  * A NULL or empty name becomes "one-<id>". Fails with SL_ERROR_NOT_FOUND
  * "image <id> is not in the image cache" when vm->image has no ready images
- * row (unless vm->spec has a "fetch" object: downloaded in Prolog, docs/images.md),
+ * row (unless vm->def->root has a fetch: downloaded in Prolog, docs/images.md),
  * SL_ERROR_CONFLICT "no free address in the pool" when pick gives NULL. */
 gboolean sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
                             GError **error);

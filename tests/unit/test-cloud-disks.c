@@ -115,16 +115,20 @@ wait_state(Fx *f, gint64 id, SlVmState want)
 static gint64
 boot(Fx *f, int number, GError **error, ...)
 {
-  json_t *arr = json_array();
+  g_autoptr(GPtrArray) arr = g_ptr_array_new();
   va_list ap;
   va_start(ap, error);
   for (const char *u; (u = va_arg(ap, const char *));)
-    json_array_append_new(arr, json_string(u));
+    g_ptr_array_add(arr, (char *)u);
   va_end(ap);
-  SlVmRequest r = {
-      .image = f->image, .cpu = -1, .ram = 128, .swap = 0, .number = number, .persistent = arr};
+  g_ptr_array_add(arr, NULL);
+  SlVmDef r = {.image = f->image,
+               .cpu = -1,
+               .ram = 128,
+               .swap = 0,
+               .number = number,
+               .persistent = (char **)arr->pdata};
   g_autoptr(GPtrArray) vms = sl_cloud_vm_create(f->cloud, "alice", &r, error);
-  json_decref(arr);
   if (!vms)
     return 0;
   gint64 id = ((SlVm *)vms->pdata[0])->id;

@@ -70,7 +70,7 @@ teardown(void **state)
 static GPtrArray *
 create(Fx *f, const char *user, int n, int cpu, int ram, GError **error)
 {
-  SlVmRequest r = {.image = f->image, .cpu = cpu, .ram = ram, .swap = 0, .number = n};
+  SlVmDef r = {.image = f->image, .cpu = cpu, .ram = ram, .swap = 0, .number = n};
   return sl_cloud_vm_create(f->cloud, user, &r, error);
 }
 

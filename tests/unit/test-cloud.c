@@ -154,7 +154,7 @@ teardown(void **state)
 static GPtrArray *
 create(Fx *f, const char *user, int number, GError **error)
 {
-  SlVmRequest r = {.image = f->image, .cpu = -1, .ram = 128, .swap = 0, .number = number};
+  SlVmDef r = {.image = f->image, .cpu = -1, .ram = 128, .swap = 0, .number = number};
   return sl_cloud_vm_create(f->cloud, user, &r, error);
 }
 
@@ -320,7 +320,7 @@ test_all_or_nothing(void **state)
   assert_non_null(one);
   assert_string_equal(((SlVm *)one->pdata[0])->ip, "10.9.0.4");
   /* unknown image and bad input */
-  SlVmRequest r = {.image = "AAAAAAAAAAAAAAAAAAAAAAAAAAA", .cpu = -1, .ram = -1, .swap = -1};
+  SlVmDef r = {.image = "AAAAAAAAAAAAAAAAAAAAAAAAAAA", .cpu = -1, .ram = -1, .swap = -1};
   assert_null(sl_cloud_vm_create(f->cloud, "alice", &r, &error));
   assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_NOT_FOUND));
   g_clear_error(&error);

@@ -153,7 +153,8 @@ vm_path(Fx *f, const char *top, gint64 id, const char *name)
 static gint64
 running_vm(Fx *f, json_t *save)
 {
-  SlVmRequest r = {.image = f->image, .cpu = -1, .ram = 128, .swap = 0, .save = save};
+  g_autoptr(SlVmDefSave) request = sl_vm_def_save_from_json(save, NULL);
+  SlVmDef r = {.image = f->image, .cpu = -1, .ram = 128, .swap = 0, .save = request};
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) vms = sl_cloud_vm_create(f->cloud, "alice", &r, &error);
   json_decref(save);
@@ -297,7 +298,7 @@ test_flow(void **state)
   assert_int_equal(st.st_mode & 0777, 0600);
   /* the new identifier boots */
   g_autofree char *want = expected_identifier();
-  SlVmRequest r = {.image = want, .cpu = -1, .ram = 128, .swap = 0};
+  SlVmDef r = {.image = want, .cpu = -1, .ram = 128, .swap = 0};
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) vms = sl_cloud_vm_create(f->cloud, "alice", &r, &error);
   assert_null(error);
@@ -439,12 +440,13 @@ test_bad_requests(void **state)
       json_object_set_new(save, cases[i].field, json_string(cases[i].value));
     else if (cases[i].field)
       json_object_del(save, cases[i].field);
-    SlVmRequest r = {.image = f->image,
-                     .cpu = -1,
-                     .ram = 128,
-                     .swap = 0,
-                     .number = cases[i].number,
-                     .save = save};
+    g_autoptr(SlVmDefSave) request = sl_vm_def_save_from_json(save, NULL);
+    SlVmDef r = {.image = f->image,
+                 .cpu = -1,
+                 .ram = 128,
+                 .swap = 0,
+                 .number = cases[i].number,
+                 .save = request};
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) vms = sl_cloud_vm_create(f->cloud, "alice", &r, &error);
     json_decref(save);
