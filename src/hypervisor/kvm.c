@@ -8,6 +8,7 @@
  * Anything else within the timeout means TCG. The answer is cached per kernel.
  */
 #include "hypervisor/qemu.h"
+#include "util/spawn.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,26 +22,6 @@ const char *
 sl_accel_name(SlAccel accel)
 {
   return accel == SL_ACCEL_KVM ? "kvm" : "tcg";
-}
-
-typedef struct {
-  gboolean done, timed_out;
-} ProbeWait;
-
-static void
-probe_exited(GObject *src, GAsyncResult *res, gpointer data)
-{
-  ProbeWait *w = data;
-  g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
-  w->done = TRUE;
-}
-
-static gboolean
-probe_timeout(gpointer data)
-{
-  ProbeWait *w = data;
-  w->timed_out = TRUE;
-  return G_SOURCE_REMOVE;
 }
 
 gboolean
@@ -84,33 +65,16 @@ sl_kvm_probe_run(const char *qemu_binary, guint timeout_ms)
                         "-device",
                         "isa-debug-exit,iobase=0xf4,iosize=0x04",
                         NULL};
-  /* A private context: the probe runs once, before the daemon's loop matters. */
-  g_autoptr(GMainContext) ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
+  /* Run to completion in a private main context: the probe runs once, before the daemon's
+   * loop matters. A probe still running at the timeout is killed: that is TCG. */
+  SlSpawnOptions o = {.argv = argv, .timeout_ms = timeout_ms, .kill_after_ms = 200};
+  SlSpawnResult r = {0};
   gboolean ok = FALSE;
-  g_autoptr(GSubprocess) proc = g_subprocess_newv(
-      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  if (proc) {
-    ProbeWait w = {0};
-    g_subprocess_wait_async(proc, NULL, probe_exited, &w);
-    GSource *t = g_timeout_source_new(timeout_ms);
-    g_source_set_callback(t, probe_timeout, &w, NULL);
-    g_source_attach(t, ctx);
-    while (!w.done && !w.timed_out)
-      g_main_context_iteration(ctx, TRUE);
-    g_source_destroy(t);
-    g_source_unref(t);
-    if (!w.done) {
-      g_subprocess_force_exit(proc);
-      while (!w.done)
-        g_main_context_iteration(ctx, TRUE);
-    } else {
-      ok = g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == PROBE_EXIT;
-    }
-  } else {
+  if (sl_spawn_sync(&o, &r, &error))
+    ok = !r.timed_out && r.exited && r.exit_status == PROBE_EXIT;
+  else
     g_warning("kvm probe: %s", error->message);
-  }
-  g_main_context_pop_thread_default(ctx);
+  sl_spawn_result_clear(&r);
   unlink(img);
   return ok;
 }
