@@ -1,7 +1,8 @@
 /* qemu.c - the QEMU driver: processes, QMP, hot-plug, events.
  *
  * QEMU runs with -daemonize, so it is not our child and survives a daemon
- * restart; we learn that it exited through a pidfd watched by the main loop,
+ * restart; we learn that it exited through a pidfd watched by the main loop
+ * (util/spawn's SlPidWatch),
  * and only report EXITED/CRASHED once both the pidfd fired and QMP reached EOF
  * (the SHUTDOWN event may still sit unread in the socket when the pidfd fires).
  */
@@ -9,15 +10,11 @@
 #include "hypervisor/qmp.h"
 #include "hypervisor/spec.h"
 #include "util/error.h"
+#include "util/spawn.h"
 
 #include <errno.h>
-#include <gio/gio.h>
-#include <glib-unix.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 typedef struct {
   SlHypervisor pub;
@@ -40,8 +37,8 @@ typedef struct {
   SlDomainDoneFunc start_done;
   gpointer start_data;
   SlQmp *qmp;
-  int pidfd;
-  guint pid_src, kill_timer;
+  SlPidWatch *watch; /* the pidfd (or, without pidfds, the pid to poll) */
+  guint poll_src, kill_timer;
   gboolean starting; /* started by us (not adopted): kill it if QMP never comes up */
   gboolean spawning; /* qemu has not daemonized yet */
   gboolean qmp_open, gone, saw_shutdown, destroying, finished;
@@ -151,10 +148,10 @@ send_signal(QemuDom *d, int sig)
 {
   if (d->gone)
     return;
-  int rc = d->pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0)
-           : owns_run_dir(d->pub.pid, d->pub.run_dir) ? kill(d->pub.pid, sig)
-                                                      : 0;
-  if (rc != 0)
+  /* without a pidfd the pid may have been reused: check its command line first */
+  if (!d->watch || (!sl_pid_watch_has_fd(d->watch) && !owns_run_dir(d->pub.pid, d->pub.run_dir)))
+    return;
+  if (!sl_pid_watch_signal(d->watch, sig))
     g_debug("vm %s: signal %d: %s", d->pub.id, sig, g_strerror(errno));
 }
 
@@ -184,16 +181,12 @@ maybe_finish(QemuDom *d)
   dom_unref(d);
 }
 
-static gboolean
-pid_exited(gint fd, GIOCondition cond, gpointer data)
+static void
+pid_exited(gpointer data)
 {
-  (void)fd;
-  (void)cond;
   QemuDom *d = data;
-  d->pid_src = 0;
   d->gone = TRUE;
   maybe_finish(d);
-  return G_SOURCE_REMOVE;
 }
 
 /* ---- QMP ---- */
@@ -248,7 +241,7 @@ poll_exit(gpointer data)
   QemuDom *d = data;
   if (owns_run_dir(d->pub.pid, d->pub.run_dir))
     return G_SOURCE_CONTINUE;
-  d->pid_src = 0;
+  d->poll_src = 0;
   d->gone = TRUE;
   maybe_finish(d);
   return G_SOURCE_REMOVE;
@@ -261,8 +254,8 @@ on_qmp_closed(SlQmp *q, const GError *error, gpointer user)
   QemuDom *d = user;
   g_debug("vm %s: QMP closed%s%s", d->pub.id, error ? ": " : "", error ? error->message : "");
   d->qmp_open = FALSE;
-  if (d->pidfd < 0 && !d->pid_src && poll_exit(d))
-    d->pid_src = g_timeout_add(100, poll_exit, d);
+  if (!sl_pid_watch_has_fd(d->watch) && !d->poll_src && poll_exit(d))
+    d->poll_src = g_timeout_add(100, poll_exit, d);
   maybe_finish(d);
 }
 
@@ -295,16 +288,11 @@ static gboolean
 attach_process(QemuDom *d, int pid, GError **error)
 {
   d->pub.pid = pid;
-  d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (d->pidfd < 0 && errno == ENOSYS) {
-    g_debug("vm %s: no pidfd_open; watching qemu %d through QMP EOF", d->pub.id, pid);
-  } else if (d->pidfd < 0) {
-    g_set_error(error, SL_ERROR, errno == ESRCH ? SL_ERROR_NOT_FOUND : SL_ERROR_INTERNAL,
-                "qemu %d: pidfd_open: %s", pid, g_strerror(errno));
+  d->watch = sl_pid_watch_new(pid, pid_exited, d, error);
+  if (!d->watch)
     return FALSE;
-  }
-  if (d->pidfd >= 0)
-    d->pid_src = g_unix_fd_add(d->pidfd, G_IO_IN, pid_exited, d);
+  if (!sl_pid_watch_has_fd(d->watch))
+    g_debug("vm %s: no pidfd_open; watching qemu %d through QMP EOF", d->pub.id, pid);
   d->qmp = sl_qmp_new(on_qmp_event, on_qmp_closed, d);
   d->qmp_open = TRUE;
   g_autofree char *sock = g_build_filename(d->pub.run_dir, "qmp.sock", NULL);
@@ -326,7 +314,6 @@ dom_new(QemuHv *hv, const char *id, const char *run_dir, SlDomainEventFunc event
   d->user = user;
   d->start_done = done;
   d->start_data = done_data;
-  d->pidfd = -1;
   d->unplugs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   return d;
 }
@@ -335,8 +322,9 @@ dom_new(QemuHv *hv, const char *id, const char *run_dir, SlDomainEventFunc event
 
 /* qemu's stderr before it detached, one message per line, without the "<binary>: " prefix. */
 static GError *
-start_error(const char *qemu, const char *err_text, int status)
+start_error(const char *qemu, const SlSpawnResult *result)
 {
+  const char *err_text = result->err;
   g_autofree char *base = g_path_get_basename(qemu);
   g_auto(GStrv) lines = g_strsplit(err_text ? err_text : "", "\n", -1);
   g_autoptr(GString) msg = g_string_new(NULL);
@@ -352,27 +340,25 @@ start_error(const char *qemu, const char *err_text, int status)
   int code = SL_ERROR_INTERNAL;
   if (strstr(msg->str, "host forwarding rule") || strstr(msg->str, "\"write\" lock"))
     code = SL_ERROR_CONFLICT;
-  return g_error_new(SL_ERROR, code, "qemu failed to start (%s %d): %s",
-                     WIFEXITED(status) ? "exit status" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+  g_autofree char *how = sl_spawn_result_describe(result);
+  return g_error_new(SL_ERROR, code, "qemu failed to start (%s): %s", how,
                      msg->len ? msg->str : "no message");
 }
 
+/* The qemu we ran has daemonized (exit status 0) or failed to start. */
 static void
-spawned(GObject *src, GAsyncResult *res, gpointer data)
+spawned(SlProcess *proc, const SlSpawnResult *result, const GError *read_error, gpointer data)
 {
+  (void)proc;
   QemuDom *d = data;
-  GSubprocess *proc = G_SUBPROCESS(src);
-  g_autofree char *err_text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_subprocess_communicate_utf8_finish(proc, res, NULL, &err_text, &error);
+  g_autoptr(GError) error = read_error ? g_error_copy(read_error) : NULL;
   d->spawning = FALSE;
   if (d->freed) {
     dom_unref(d);
     return;
   }
-  if (!error && !(g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 0))
-    error = start_error(d->hv->qemu, err_text, g_subprocess_get_status(proc));
+  if (!error && !sl_spawn_result_ok(result))
+    error = start_error(d->hv->qemu, result);
   int pid = 0;
   if (!error && !(pid = live_pid(d->pub.run_dir)))
     error = g_error_new(SL_ERROR, SL_ERROR_INTERNAL, "qemu started but no live pid in %s",
@@ -416,21 +402,18 @@ qemu_start(SlHypervisor *hv, const SlVmSpec *spec, SlDomainEventFunc events, gpo
                 spec->run_dir);
     return NULL;
   }
-  g_autoptr(GError) spawn_error = NULL;
-  g_autoptr(GSubprocess) proc =
-      g_subprocess_newv((const char *const *)argv,
-                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                            G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                        &spawn_error);
+  QemuDom *d = dom_new(h, spec->id, spec->run_dir, events, user, done, done_data);
+  /* With -daemonize the parent exits once QEMU is initialised (or failed to be): its exit
+   * status and stderr say which. */
+  SlSpawnOptions o = {.argv = (const char *const *)argv, .err = SL_SPAWN_CAPTURE};
+  g_autoptr(SlProcess) proc = sl_process_spawn(&o, spawned, d, error);
   if (!proc) {
-    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot run %s: %s", h->qemu,
-                spawn_error->message);
+    dom_unref(d);
     return NULL;
   }
-  QemuDom *d = dom_new(h, spec->id, spec->run_dir, events, user, done, done_data);
+  dom_ref(d); /* dropped by spawned() */
   d->starting = TRUE;
   d->spawning = TRUE;
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, spawned, dom_ref(d));
   return &d->pub;
 }
 
@@ -761,11 +744,9 @@ qemu_domain_free(SlDomain *dom)
 {
   QemuDom *d = (QemuDom *)dom;
   d->freed = TRUE;
-  g_clear_handle_id(&d->pid_src, g_source_remove);
+  g_clear_handle_id(&d->poll_src, g_source_remove);
   g_clear_handle_id(&d->kill_timer, g_source_remove);
-  if (d->pidfd >= 0)
-    close(d->pidfd);
-  d->pidfd = -1;
+  g_clear_pointer(&d->watch, sl_pid_watch_free);
   g_clear_pointer(&d->qmp, sl_qmp_free);
   dom_unref(d);
 }
