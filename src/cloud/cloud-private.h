@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 
 #include "cloud/cloud.h"
-#include "cloud/market.h"
+#include "market/client.h"
 
 #define SL_CLOUD_KILL_TIMEOUT_MS 5000 /* QMP quit, then SIGKILL */
 
@@ -40,10 +40,10 @@ struct SlCloud {
   gint64 cap_cpu, cap_ram; /* capacity in vCPUs and MiB, -1 = unlimited */
   guint prolog_delay_ms;   /* test hook ($SL_TEST_PROLOG_DELAY_MS) */
   /* disks.c */
-  SlPdisk *pdisk;        /* NULL: no persistent disks */
-  char *node;            /* host name written into mount rows */
-  GHashTable *disk_ops;  /* "<vm>/<device>" of hot-plug operations in flight; main context */
-  SlCloudMarket *market; /* market.c; NULL = cached images only */
+  SlPdisk *pdisk;         /* NULL: no persistent disks */
+  char *node;             /* host name written into mount rows */
+  GHashTable *disk_ops;   /* "<vm>/<device>" of hot-plug operations in flight; main context */
+  SlMarketClient *market; /* market/client.h; NULL = cached images only */
   /* save.c */
   struct SaveCtx *save;
 };
@@ -86,14 +86,14 @@ void sl_cloud_rm_tree(const char *path);
 /* Prolog once the image is cached: the qcow2 overlay, then the next steps. */
 void sl_cloud_vm_overlay(Vm *vm);
 
-/* market.c: Prolog downloads of an uncached Marketplace root image and of
+/* prolog fetch: Prolog downloads of an uncached Marketplace root image and of
  * the read-only disks that have a fetch, all at once; then
  * sl_cloud_vm_overlay(), or Failed with the first reason. */
 void sl_cloud_market_prolog(Vm *vm, const char *identifier, const SlVmDef *def);
 
 /* readonly.c: request time: resolves each read-only disk of the request (id
  * only) in place into its source (cached path or fetch); errors as
- * market.h's, prefixed "read-only disk <id>: ", and INVALID for an entry of a
+ * market/client.h's, prefixed "read-only disk <id>: ", and INVALID for an entry of a
  * kind other than disk or machine. Boot: adds them to s (read-only virtio,
  * serial = id). */
 gboolean sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error);

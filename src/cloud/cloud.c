@@ -385,10 +385,10 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
     return NULL;
   if (r->save && !check_save(r, error))
     return NULL;
-  /* the image: cached, or from the Marketplace (market.c); checked now so that
+  /* the image: cached, or from the Marketplace (market/client.c); checked now so that
    * bad metadata refuses the request instead of failing the VM */
   if (c->market) {
-    def->root = sl_cloud_market_resolve(c->market, r->image, NULL, error);
+    def->root = sl_market_client_resolve(c->market, r->image, NULL, error);
   } else {
     g_autoptr(SlImage) image = sl_image_cache_get(c->images, r->image, error);
     if (image)

@@ -48,11 +48,11 @@ typedef struct {
   double cpu_overcommit, ram_overcommit;
   guint host_cpus;
   guint64 host_ram_mib;
-  guint prolog_delay_ms;        /* test hook: pause after the overlay; 0 = none */
-  SlPdisk *pdisk;               /* persistent disks inside VMs; NULL = refused */
-  const char *node;             /* node name in mount rows; NULL = g_get_host_name() */
-  struct SlCloudMarket *market; /* Marketplace images (market.h); NULL = cached images only */
-  const SlSaveSettings *save;   /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
+  guint prolog_delay_ms;         /* test hook: pause after the overlay; 0 = none */
+  SlPdisk *pdisk;                /* persistent disks inside VMs; NULL = refused */
+  const char *node;              /* node name in mount rows; NULL = g_get_host_name() */
+  struct SlMarketClient *market; /* Marketplace images (market/client.h); NULL = cached only */
+  const SlSaveSettings *save;    /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor

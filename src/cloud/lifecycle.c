@@ -640,7 +640,7 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
     prolog_fail(vm, "cannot create %s: %s", run, g_strerror(errno));
     return;
   }
-  if (fetch) /* Marketplace images not cached yet (market.c) */
+  if (fetch) /* Marketplace images not cached yet (market/client.c) */
     sl_cloud_market_prolog(vm, row->image, def);
   else
     sl_cloud_vm_overlay(vm);

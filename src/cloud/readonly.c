@@ -2,7 +2,7 @@
  * docs/cloud.md "Read-only disks").
  *
  * Each identifier is resolved at request time exactly like the root image
- * (market.c): cached with a still valid entry, registered by the operator,
+ * (market/client.c): cached with a still valid entry, registered by the operator,
  * or checked against the Marketplace and downloaded in Prolog next to the
  * root image. The cached file itself is attached, read-only (QEMU opens it
  * with read-only=on, so any number of VMs share it under shared read locks);
@@ -49,7 +49,7 @@ sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error)
     g_autoptr(SlVmDefImage) source = NULL;
     GError *local = NULL;
     if (c->market) {
-      source = sl_cloud_market_resolve(c->market, id, &kind, &local);
+      source = sl_market_client_resolve(c->market, id, &kind, &local);
     } else {
       g_autoptr(SlImage) im = sl_image_cache_get(c->images, id, &local);
       if (im)

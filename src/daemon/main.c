@@ -20,7 +20,7 @@
 #include "api/api.h"
 #include "auth/auth.h"
 #include "cloud/cloud.h"
-#include "cloud/market.h"
+#include "market/client.h"
 #include "http/http.h"
 #include "http/tls.h"
 #include "hypervisor/driver.h"
@@ -161,7 +161,7 @@ write_pid_file(const char *path, GError **error)
 /* Marketplace images (docs/images.md): [cloud] marketplace_endpoint (default:
  * this daemon, trusted through its own CA), marketplace_ca, policy (default:
  * DATA/policy.cfg when present). */
-static SlCloudMarket *
+static SlMarketClient *
 start_market(const Settings *s, const SlCloudSettings *cs, SlImageCache *images)
 {
   g_autofree char *host = NULL, *own = NULL, *policy = NULL;
@@ -178,21 +178,21 @@ start_market(const Settings *s, const SlCloudSettings *cs, SlImageCache *images)
                                   : g_strdup(cs->marketplace_endpoint);
   if (!cs->policy)
     policy = g_build_filename(s->data_dir, "policy.cfg", NULL);
-  SlCloudMarketConfig mc = {
+  SlMarketClientConfig mc = {
       .endpoint = endpoint ? endpoint : own,
       .ca_file = cs->marketplace_ca ? cs->marketplace_ca : own_ca,
       .policy = cs->policy ? cs->policy : policy,
       .policy_required = cs->policy != NULL,
   };
   g_message("Marketplace images from %s (site policy %s)", mc.endpoint, mc.policy);
-  return sl_cloud_market_new(images, &mc);
+  return sl_market_client_new(images, &mc);
 }
 
 /* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
 static gboolean
 start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk,
             SlCloudSettings *cs, SlHypervisor **hv, SlImageCache **images, SlCloud **cloud,
-            SlCloudMarket **mkt, GError **error)
+            SlMarketClient **mkt, GError **error)
 {
   if (!sl_cloud_settings_load(cs, config, error))
     return FALSE;
@@ -302,7 +302,7 @@ main(int argc, char **argv)
   g_autoptr(SlHypervisor) hv = NULL;
   g_autoptr(SlImageCache) images = NULL;
   g_autoptr(SlCloud) cloud = NULL;
-  SlCloudMarket *cloud_market = NULL;
+  SlMarketClient *cloud_market = NULL;
   g_autoptr(SlMarketService) market = NULL;
 
   if (!sl_http_parse_listen(s.listen, DEFAULT_PORT, &host, &port, &error))
@@ -386,7 +386,7 @@ out:
   g_clear_pointer(&router, sl_http_router_free);
   g_clear_pointer(&market, sl_market_service_free);
   g_clear_pointer(&cloud, sl_cloud_free); /* running VMs are adopted at the next start */
-  g_clear_pointer(&cloud_market, sl_cloud_market_free);
+  g_clear_pointer(&cloud_market, sl_market_client_free);
   g_clear_pointer(&images, sl_image_cache_free);
   g_clear_pointer(&hv, sl_hypervisor_free);
   sl_cloud_settings_clear(&cloud_settings);

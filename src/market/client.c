@@ -1,7 +1,5 @@
-/* market.c - Marketplace images for the cloud (market.h). */
-#include "cloud/market.h"
-
-#include "cloud/cloud-private.h"
+/* client.c - the cloud's Marketplace client (client.h). */
+#include "market/client.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -15,7 +13,7 @@
 
 #define MAX_ANSWER (64 * 1024 * 1024)
 
-struct SlCloudMarket {
+struct SlMarketClient {
   SlImageCache *cache;
   SlFetcher *fetcher;
   char *endpoint;
@@ -25,10 +23,10 @@ struct SlCloudMarket {
   long timeout_s;
 };
 
-SlCloudMarket *
-sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfig *cfg)
+SlMarketClient *
+sl_market_client_new(SlImageCache *cache, const SlMarketClientConfig *cfg)
 {
-  SlCloudMarket *m = g_new0(SlCloudMarket, 1);
+  SlMarketClient *m = g_new0(SlMarketClient, 1);
   m->cache = cache;
   m->fetcher = sl_fetcher_new(cache);
   m->endpoint = g_strdup(cfg->endpoint);
@@ -42,7 +40,7 @@ sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfig *cfg)
 }
 
 void
-sl_cloud_market_free(SlCloudMarket *m)
+sl_market_client_free(SlMarketClient *m)
 {
   if (!m)
     return;
@@ -54,7 +52,7 @@ sl_cloud_market_free(SlCloudMarket *m)
 }
 
 int
-sl_cloud_market_progress(SlCloudMarket *m, const char *identifier)
+sl_market_client_progress(SlMarketClient *m, const char *identifier)
 {
   return m && identifier ? sl_fetcher_progress(m->fetcher, identifier) : -1;
 }
@@ -73,7 +71,7 @@ on_body(char *data, size_t size, size_t n, void *user)
 
 /* GET <mp>/metadata/<id>; *status gets the HTTP status (0: no answer). */
 static GString *
-get_entries(SlCloudMarket *m, const char *id, long *status, GError **error)
+get_entries(SlMarketClient *m, const char *id, long *status, GError **error)
 {
   CURL *curl = curl_easy_init();
   if (!curl) {
@@ -182,7 +180,7 @@ check_entry(GBytes *doc, const char *id, const SlMarketPolicy *policy, gboolean 
 }
 
 static gboolean
-load_policy(SlCloudMarket *m, SlMarketPolicy **out, GError **error)
+load_policy(SlMarketClient *m, SlMarketPolicy **out, GError **error)
 {
   *out = NULL;
   if (!m->policy)
@@ -230,7 +228,7 @@ fetch_source(const char *id, const SlMarketEntry *e)
 }
 
 static gboolean
-save_entry(SlCloudMarket *m, const char *id, GBytes *xml, GError **error)
+save_entry(SlMarketClient *m, const char *id, GBytes *xml, GError **error)
 {
   g_autofree char *path = sl_image_cache_entry_path(m->cache, id);
   gsize len = 0;
@@ -240,7 +238,7 @@ save_entry(SlCloudMarket *m, const char *id, GBytes *xml, GError **error)
 }
 
 SlVmDefImage *
-sl_cloud_market_resolve(SlCloudMarket *m, const char *id, char **kind, GError **error)
+sl_market_client_resolve(SlMarketClient *m, const char *id, char **kind, GError **error)
 {
   if (!sl_identifier_is_valid(id)) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid image identifier %s", id);
@@ -324,8 +322,8 @@ sl_cloud_market_resolve(SlCloudMarket *m, const char *id, char **kind, GError **
 /* ---- Prolog ------------------------------------------------------------------- */
 
 void
-sl_cloud_market_fetch(SlCloudMarket *m, const char *id, const SlVmDefFetch *fetch,
-                      SlFetchDoneFunc done, gpointer data)
+sl_market_client_fetch(SlMarketClient *m, const char *id, const SlVmDefFetch *fetch,
+                       SlFetchDoneFunc done, gpointer data)
 {
   guint n_locs = fetch->locations ? g_strv_length(fetch->locations) : 0;
   SlFetchRequest req = {
@@ -352,99 +350,4 @@ sl_cloud_market_fetch(SlCloudMarket *m, const char *id, const SlVmDefFetch *fetc
     return;
   }
   sl_fetcher_fetch(m->fetcher, id, &req, done, data);
-}
-
-/* ---- glue with the VM state machine (main context) ------------------------ */
-
-/* Every download of one Prolog (root image and read-only data sets) runs at
- * once; the VM goes on when the last one ends, or fails with the first
- * error. */
-typedef struct {
-  Vm *vm;
-  guint pending;
-  char *failure; /* first "image download failed: ..." */
-} Waiting;
-
-typedef struct {
-  Waiting *w;
-  char *id;
-  gboolean readonly; /* a data set, not the root image */
-} WaitOne;
-
-static void
-waiting_done(Waiting *w)
-{
-  Vm *vm = w->vm;
-  if (vm->cloud && !vm->cleanup) { /* else: killed meanwhile, already cleaned up */
-    if (w->failure)
-      sl_cloud_vm_finish(vm, SL_VM_FAILED, w->failure);
-    else
-      sl_cloud_vm_overlay(vm);
-  }
-  sl_cloud_vm_unref(vm);
-  g_free(w->failure);
-  g_free(w);
-}
-
-static void
-prolog_fetched(const SlImage *image, const GError *error, gpointer data)
-{
-  WaitOne *one = data;
-  Waiting *w = one->w;
-  if (!image && !w->failure)
-    w->failure = one->readonly ? g_strdup_printf("read-only disk %s: image download failed: %s",
-                                                 one->id, error ? error->message : "unknown error")
-                               : g_strdup_printf("image download failed: %s",
-                                                 error ? error->message : "unknown error");
-  g_free(one->id);
-  g_free(one);
-  if (--w->pending == 0)
-    waiting_done(w);
-}
-
-static void
-prolog_fetch_one(Waiting *w, const char *identifier, const SlVmDefFetch *fetch, gboolean readonly)
-{
-  SlCloud *c = w->vm->cloud;
-  WaitOne *one = g_new0(WaitOne, 1);
-  one->w = w;
-  one->id = g_strdup(identifier);
-  one->readonly = readonly;
-  w->pending++;
-  if (!c->market) {
-    g_autoptr(GError) error =
-        g_error_new(SL_ERROR, SL_ERROR_UNAVAILABLE,
-                    "image %s is not cached and no Marketplace is set", identifier);
-    prolog_fetched(NULL, error, one);
-    return;
-  }
-  g_message("vm %" G_GINT64_FORMAT ": image %s: fetching from the Marketplace", w->vm->id,
-            identifier);
-  sl_cloud_market_fetch(c->market, identifier, fetch, prolog_fetched, one);
-}
-
-void
-sl_cloud_market_prolog(Vm *vm, const char *identifier, const SlVmDef *def)
-{
-  Waiting *w = g_new0(Waiting, 1);
-  w->vm = vm;
-  vm->refs++;
-  w->pending = 1; /* ours, until every download is started */
-  if (def->root && def->root->fetch)
-    prolog_fetch_one(w, identifier, def->root->fetch, FALSE);
-  for (guint i = 0; def->readonly && i < def->readonly->len; i++) {
-    SlVmDefImage *ro = def->readonly->pdata[i];
-    if (ro->fetch)
-      prolog_fetch_one(w, ro->id, ro->fetch, TRUE);
-  }
-  if (--w->pending == 0)
-    waiting_done(w);
-}
-
-int
-sl_cloud_vm_progress(SlCloud *c, const SlVm *v)
-{
-  if (v->state != SL_VM_PROLOG)
-    return -1;
-  return sl_cloud_market_progress(c->market, v->image);
 }

@@ -1,5 +1,5 @@
-/* market.h - Marketplace images for the cloud (protocols.md §5.5, §1.2;
- * docs/images.md).
+/* client.h - the cloud's Marketplace client: which source an image of a VM
+ * comes from, and its download (protocols.md §5.5, §1.2; docs/images.md).
  *
  * At request time (POST /vms/, a REST worker thread, synchronous):
  *  - image cached with its signed entry (DATA/images/<id>.xml) whose
@@ -26,7 +26,7 @@
 #include "image/cache.h"
 #include "image/fetch.h"
 
-typedef struct SlCloudMarket SlCloudMarket;
+typedef struct SlMarketClient SlMarketClient;
 
 typedef struct {
   const char *endpoint;     /* Marketplace base URL, e.g. https://127.0.0.1:2634 */
@@ -35,24 +35,24 @@ typedef struct {
   const char *policy;       /* site policy file; NULL = none */
   gboolean policy_required; /* a missing policy file is an error (configured explicitly) */
   long timeout_s;           /* Marketplace request timeout; 0 = 30 */
-} SlCloudMarketConfig;
+} SlMarketClientConfig;
 
-SlCloudMarket *sl_cloud_market_new(SlImageCache *cache, const SlCloudMarketConfig *cfg);
+SlMarketClient *sl_market_client_new(SlImageCache *cache, const SlMarketClientConfig *cfg);
 /* Cancels and waits for downloads in flight. */
-void sl_cloud_market_free(SlCloudMarket *m);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlCloudMarket, sl_cloud_market_free)
+void sl_market_client_free(SlMarketClient *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlMarketClient, sl_market_client_free)
 
 /* Request time (see above). Returns the image's source: cached (path,
  * format) or to be fetched in Prolog (fetch). *kind (when kind is not NULL)
  * gets the entry's slterms:kind, NULL for an image registered by the
  * operator without an entry. */
-SlVmDefImage *sl_cloud_market_resolve(SlCloudMarket *m, const char *identifier, char **kind,
-                                      GError **error);
+SlVmDefImage *sl_market_client_resolve(SlMarketClient *m, const char *identifier, char **kind,
+                                       GError **error);
 
 /* Prolog: downloads (or joins the download of) identifier as described by
  * fetch; done runs in the main context. */
-void sl_cloud_market_fetch(SlCloudMarket *m, const char *identifier, const SlVmDefFetch *fetch,
-                           SlFetchDoneFunc done, gpointer data);
+void sl_market_client_fetch(SlMarketClient *m, const char *identifier, const SlVmDefFetch *fetch,
+                            SlFetchDoneFunc done, gpointer data);
 
 /* Download progress of identifier in percent, or -1 when none is in flight. */
-int sl_cloud_market_progress(SlCloudMarket *m, const char *identifier);
+int sl_market_client_progress(SlMarketClient *m, const char *identifier);
