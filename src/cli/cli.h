@@ -3,6 +3,12 @@
  * Every subcommand is described by ONE SlCommand whose option tables drive
  * argument parsing (GOptionContext), the configuration/environment lookup,
  * `--help` and the generated reference pages (`stratus --dump-docs DIR`).
+ *
+ * Adding a command: write cmd-<name>.c defining `const SlCommand sl_cmd_<name_>` (its
+ * .name, summary, options, run); add its row to commands.def (that declares it, lists it in
+ * `stratus --help`, builds it and installs the `stratus-<name>` link); regenerate the pages
+ * with `meson compile -C build docs-commands` (the cli-docs test fails until they match);
+ * add a system test in tests/system/.
  */
 #pragma once
 #include <glib.h>
@@ -71,13 +77,11 @@ extern const SlOption sl_opts_pdisk[];    /* --pdisk-endpoint --pdisk-username -
 extern const SlOption sl_opts_market[];   /* --marketplace-endpoint */
 extern const SlOption sl_opts_pat[];      /* --pat-enable --pat-service-host --pat-gateway-host */
 
-/* The commands (one cmd-<name>.c each); the table of all of them is in stratus.c. */
-extern const SlCommand sl_cmd_copy_config, sl_cmd_describe_instance, sl_cmd_run_instance,
-    sl_cmd_kill_instance, sl_cmd_shutdown_instance, sl_cmd_describe_volumes, sl_cmd_create_volume,
-    sl_cmd_delete_volume, sl_cmd_attach_volume, sl_cmd_detach_volume, sl_cmd_update_volume,
-    sl_cmd_build_metadata, sl_cmd_sign_metadata, sl_cmd_validate_metadata, sl_cmd_upload_metadata,
-    sl_cmd_deprecate_metadata, sl_cmd_create_image, sl_cmd_upload_image, sl_cmd_connect_instance,
-    sl_cmd_hash_password, sl_cmd_prepare_context, sl_cmd_run_cluster;
+/* The commands: one row each in commands.def, defined in cmd-<name>.c; the table of all of
+ * them (dispatch, `stratus --help`, `--dump-docs`) is built from the same rows in stratus.c. */
+#define SL_COMMAND(id, name) extern const SlCommand sl_cmd_##id;
+#include "commands.def"
+#undef SL_COMMAND
 /* Option tables shared by several commands. */
 extern const SlOption sl_opts_run_instance[]; /* cmd-run-instance.c */
 extern const SlOption sl_opts_p12[];          /* cmd-sign-metadata.c: --p12-cert --p12-password */

@@ -1,5 +1,5 @@
-/* stratus.c - the `stratus` program: the table of commands and dispatch by
- * `stratus <command>` or by the name of a `stratus-<command>` link.
+/* stratus.c - the `stratus` program: the table of commands (built from commands.def) and
+ * dispatch by `stratus <command>` or by the name of a `stratus-<command>` link.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -9,33 +9,12 @@
 #include "cli.h"
 #include "sl-config.h"
 
-extern const SlCommand sl_cmd_describe_images; /* cmd-describe-images.c (not in the guide) */
-
-/* name, summary, options, run and implemented flag: see each cmd-<name>.c. */
+/* Every command, in commands.def order: name, summary, options, run and implemented flag are
+ * in each cmd-<name>.c. */
 static const SlCommand *const sl_commands[] = {
-    &sl_cmd_copy_config,
-    &sl_cmd_describe_instance,
-    &sl_cmd_run_instance,
-    &sl_cmd_kill_instance,
-    &sl_cmd_shutdown_instance,
-    &sl_cmd_describe_volumes,
-    &sl_cmd_create_volume,
-    &sl_cmd_delete_volume,
-    &sl_cmd_attach_volume,
-    &sl_cmd_detach_volume,
-    &sl_cmd_update_volume,
-    &sl_cmd_build_metadata,
-    &sl_cmd_sign_metadata,
-    &sl_cmd_validate_metadata,
-    &sl_cmd_upload_metadata,
-    &sl_cmd_deprecate_metadata,
-    &sl_cmd_describe_images,
-    &sl_cmd_create_image,
-    &sl_cmd_upload_image,
-    &sl_cmd_connect_instance,
-    &sl_cmd_hash_password,
-    &sl_cmd_prepare_context,
-    &sl_cmd_run_cluster,
+#define SL_COMMAND(id, name) &sl_cmd_##id,
+#include "commands.def"
+#undef SL_COMMAND
     NULL,
 };
 
