@@ -1,7 +1,7 @@
 /* driver.h - hypervisor drivers: how a VM spec becomes a running guest.
  *
  * A driver is a table of functions (SlHypervisorOps); the cloud layer holds one
- * SlHypervisor and never knows which driver it is. qemu.c runs QEMU directly
+ * SlHypervisor and never knows which driver it is. qemu/ runs QEMU directly
  * (-daemonize, QMP over a unix socket in the VM's run dir); fake.c is for unit
  * tests and control-plane benchmarks ONLY (it starts nothing).
  *

@@ -9,7 +9,7 @@
  * powers the guest down (SHUTDOWN guest:true), re-adopts it as after a daemon restart,
  * then destroys it. Prints timings; exit 0 on success. Every qemu is stopped by pid.
  */
-#include "hypervisor/qemu.h"
+#include "hypervisor/driver.h"
 #include "util/error.h"
 #include "util/log.h"
 

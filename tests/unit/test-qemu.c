@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "hypervisor/qemu.h"
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/events.h"
+#include "hypervisor/qemu/kvm.h"
+#include "hypervisor/qemu/qmp.h"
 #include "hypervisor/spec.h"
 #include "util/error.h"
 

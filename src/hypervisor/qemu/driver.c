@@ -1,4 +1,4 @@
-/* qemu.c - the QEMU driver: processes, QMP, hot-plug, events.
+/* driver.c - the QEMU driver: processes, QMP, hot-plug, events.
  *
  * QEMU runs with -daemonize, so it is not our child and survives a daemon
  * restart; we learn that it exited through a pidfd watched by the main loop
@@ -6,8 +6,10 @@
  * and only report EXITED/CRASHED once both the pidfd fired and QMP reached EOF
  * (the SHUTDOWN event may still sit unread in the socket when the pidfd fires).
  */
-#include "hypervisor/qemu.h"
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/events.h"
+#include "hypervisor/qemu/kvm.h"
+#include "hypervisor/qemu/qmp.h"
 #include "hypervisor/spec.h"
 #include "util/error.h"
 #include "util/spawn.h"

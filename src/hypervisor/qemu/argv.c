@@ -6,9 +6,11 @@
  * any of them can later be removed with device_del + blockdev-del) and devices
  * named "<id>". See docs/hypervisor.md.
  */
-#include "hypervisor/qemu.h"
+#include "hypervisor/qemu/argv.h"
 #include "hypervisor/spec.h"
 
+#include <gio/gio.h>
+#include <jansson.h>
 #include <string.h>
 
 static void

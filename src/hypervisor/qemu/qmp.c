@@ -1,5 +1,5 @@
 /* qmp.c - asynchronous QMP client (see qmp.h). */
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/qmp.h"
 #include "util/error.h"
 
 #include <gio/gio.h>

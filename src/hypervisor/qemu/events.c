@@ -1,5 +1,5 @@
-/* events.c - QMP event names and data -> SlDomainEvent (used by qemu.c; unit-tested). */
-#include "hypervisor/qemu.h"
+/* events.c - QMP event names and data -> SlDomainEvent (used by driver.c; unit-tested). */
+#include "hypervisor/qemu/events.h"
 
 #include <string.h>
 

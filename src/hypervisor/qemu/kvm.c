@@ -7,7 +7,7 @@
  * status (0x21 << 1) | 1 = 67. TCG does this in ~0.15 s; a usable KVM faster.
  * Anything else within the timeout means TCG. The answer is cached per kernel.
  */
-#include "hypervisor/qemu.h"
+#include "hypervisor/qemu/kvm.h"
 #include "util/spawn.h"
 
 #include <errno.h>
