@@ -3,16 +3,18 @@
 #
 # A test file sources this, calls checks, and ends with `finish`. Every check
 # prints "PASS <name>" or "FAIL <name>" (+ details); finish prints
-# "RESULT <passed> <failed>" for the runner. Every process started here is
+# "RESULT <passed> <failed> <skipped>" for the runner; `skip NAME REASON` prints
+# "SKIP <name> (<reason>)" and counts a skip (never a pass). Every process started here is
 # stopped by PID at exit.
 
 set -u
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
 T_NAME=$(basename "$0" .sh)
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sltest.XXXXXX")
 T_PIDS=()
-SL_SHARED=${SL_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../shared" && pwd)}
+SL_SHARED=${SL_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared}
 export SL_SHARED
 
 cleanup() {
@@ -33,6 +35,18 @@ fail() {
   T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $1"
   shift; [ $# -gt 0 ] && printf '    %s\n' "$@"
   return 0
+}
+
+skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP $T_NAME: $1 ($2)"; }
+
+# fixtures_or_skip NAME...: true when the StratusLab 13.05 files of
+# $SL_SHARED/fixtures are there; else prints a SKIP line for each NAME (an
+# interoperability check that needs them) and is false.
+fixtures_or_skip() {
+  [ -d "$SL_SHARED/fixtures/stratuslab" ] && return 0
+  local n
+  for n in "$@"; do skip "$n" "needs the StratusLab fixtures, $SL_SHARED/fixtures absent"; done
+  return 1
 }
 
 # run CMD...: runs with stdin closed, captures OUT, ERR, RC.
@@ -252,6 +266,6 @@ entry() {
 ident() { sed -n 's:.*<dcterms\:identifier>\(.*\)</dcterms\:identifier>.*:\1:p' "$W/$1.xml" | head -1; }
 
 finish() {
-  echo "RESULT $T_PASS $T_FAIL"
+  echo "RESULT $T_PASS $T_FAIL $T_SKIP"
   [ "$T_FAIL" -eq 0 ]
 }

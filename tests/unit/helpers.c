@@ -64,12 +64,44 @@ th_spin_for(gint64 usec)
 }
 
 char *
-th_fixture(const char *rel)
+th_fixtures_root(void)
 {
   const char *shared = g_getenv("SL_SHARED");
-  char *path = g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", rel, NULL);
+  return g_build_filename(shared ? shared : "../shared", "fixtures", "stratuslab", NULL);
+}
+
+void
+th_need_fixtures(void)
+{
+  g_autofree char *root = th_fixtures_root();
+  if (!g_file_test(root, G_FILE_TEST_IS_DIR)) {
+    print_message("# skip reason: needs the StratusLab fixtures, %s absent\n", root);
+    skip();
+  }
+}
+
+char *
+th_fixture(const char *rel)
+{
+  th_need_fixtures();
+  g_autofree char *root = th_fixtures_root();
+  char *path = g_build_filename(root, rel, NULL);
   if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
+    fail_msg("fixture %s not found (the fixtures folder %s is there)", path, root);
+  return path;
+}
+
+char *
+th_tool(const char *name)
+{
+  char *path = g_find_program_in_path(name);
+  if (!path) {
+    g_autofree char *sbin = g_build_filename("/usr/sbin", name, NULL);
+    if (g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE))
+      return g_steal_pointer(&sbin);
+    print_message("# skip reason: %s not installed (scripts/install-deps installs it)\n", name);
+    skip();
+  }
   return path;
 }
 

@@ -22,9 +22,20 @@ void th_iterate(void);
 /* Spins the main loop (th_iterate) for usec microseconds. */
 void th_spin_for(gint64 usec);
 
-/* The path of $SL_SHARED/fixtures/stratuslab/<rel> (SL_SHARED defaults to
- * ../shared); fails the test when it does not exist. */
+/* $SL_SHARED/fixtures/stratuslab (SL_SHARED defaults to ../shared): the
+ * StratusLab 13.05 files used by the interoperability checks only. */
+char *th_fixtures_root(void);
+
+/* Skips the test (cmocka skip(), reason printed) when th_fixtures_root() is absent. */
+void th_need_fixtures(void);
+
+/* The path of th_fixtures_root()/<rel>; skips the test when the fixtures are
+ * absent, fails it when they are there but rel is not. */
 char *th_fixture(const char *rel);
+
+/* The path of the program name (PATH, then /usr/sbin); skips the test,
+ * reason printed, when it is not installed. */
+char *th_tool(const char *name);
 
 /* The contents of th_fixture(rel), *len its length; fails the test when
  * unreadable. */

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "cli.h"
 
 static char *tmp_home;
@@ -92,15 +93,12 @@ run_cli(const SlCommand *cmd, GError **error, ...)
   return cli;
 }
 
+/* Interoperability: the 13.05 client's reference file (skipped without the fixtures). */
 static void
 test_reference_fixture(void **state)
 {
   (void)state;
-  const char *shared = g_getenv("SL_SHARED");
-  if (shared == NULL)
-    shared = "../shared";
-  g_autofree char *path =
-      g_build_filename(shared, "fixtures", "stratuslab", "client", "stratuslab-user.cfg.ref", NULL);
+  g_autofree char *path = th_fixture("client/stratuslab-user.cfg.ref");
   g_autoptr(GError) error = NULL;
   g_autoptr(SlConfig) c = sl_config_load(path, TRUE, NULL, &error);
   assert_null(error);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "image/identifier.h"
 #include "util/error.h"
 
@@ -119,32 +120,37 @@ test_invalid_identifiers(void **state)
   assert_false(sl_identifier_is_valid("_AAAAAAAAAAAAAAAAAAAAAAAAAA"));
 }
 
-static gchar *
-fixture_path(const char *rel)
+/* A file the test makes: checksum, identifier and size read from the file. */
+static void
+test_small_file(void **state)
 {
-  const char *shared = g_getenv("SL_SHARED");
-  if (shared != NULL)
-    return g_build_filename(shared, "fixtures", rel, NULL);
-  /* Run by hand from the source root or build dir: ../shared next to the project. */
-  for (const char *up = "..";; up = "../..") {
-    gchar *p = g_build_filename(up, "shared", "fixtures", rel, NULL);
-    if (g_file_test(p, G_FILE_TEST_EXISTS) || g_str_equal(up, "../.."))
-      return p;
-    g_free(p);
-  }
+  (void)state;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = th_tmpdir_new("sl-id-XXXXXX");
+  g_autofree gchar *path = g_build_filename(dir, "test.img", NULL);
+  const char data[] = "StratusLab in C test image\n";
+  assert_true(g_file_set_contents(path, data, sizeof data - 1, &error));
+  g_autofree gchar *hex = NULL, *id = NULL;
+  guint64 size = 0;
+  assert_true(sl_sha1_file(path, &hex, &id, &size, &error));
+  assert_null(error);
+  assert_string_equal(hex, "c16f9fd99fa991f2d61987fa127d84d40174b435"); /* sha1sum */
+  g_autofree gchar *want = sl_identifier_from_hex(hex, NULL);
+  assert_string_equal(id, want);
+  assert_int_equal(size, sizeof data - 1);
+  assert_int_equal(th_rm_tree(dir), 0);
 }
 
+/* Interoperability: the test image of StratusLab 13.05 (skipped without the fixtures). */
 static void
 test_fixture_file(void **state)
 {
   (void)state;
-  g_autofree gchar *path = fixture_path("stratuslab/storage/test.img");
+  g_autofree gchar *path = th_fixture("storage/test.img");
   g_autofree gchar *hex = NULL, *id = NULL;
   g_autoptr(GError) error = NULL;
   guint64 size = 0;
 
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    fail_msg("fixture %s not found (set SL_SHARED to the shared folder)", path);
   assert_true(sl_sha1_file(path, &hex, &id, &size, &error));
   assert_null(error);
   assert_string_equal(hex, "dcaec27afc48e5d68a500e5a159310ba72b50292");
@@ -216,6 +222,7 @@ main(void)
       cmocka_unit_test(test_vectors),
       cmocka_unit_test(test_hex_rules),
       cmocka_unit_test(test_invalid_identifiers),
+      cmocka_unit_test(test_small_file),
       cmocka_unit_test(test_fixture_file),
       cmocka_unit_test(test_streaming),
       cmocka_unit_test(test_missing_file),

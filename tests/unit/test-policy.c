@@ -1,6 +1,7 @@
-/* test-policy.c - src/market/policy.c: the fixture policy.cfg of the 13.05
- * client (multi-line lists, trailing blanks, empty lists), every rule and
- * message, only non-empty lists applied, parse errors. */
+/* test-policy.c - src/market/policy.c: a policy file in the 13.05 layout written by
+ * the test (multi-line lists, trailing blanks, empty lists), every rule and message,
+ * only non-empty lists applied, parse errors; the 13.05 client's own policy.cfg
+ * when the fixtures are there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,15 +10,15 @@
 
 #include <string.h>
 
+#include "helpers.h"
 #include "market/policy.h"
 #include "util/error.h"
 
+/* Interoperability: the policy.cfg of the 13.05 client (skipped without the fixtures). */
 static SlMarketPolicy *
 fixture(void)
 {
-  const char *shared = g_getenv("SL_SHARED");
-  g_autofree char *path = g_build_filename(shared ? shared : "../../shared", "fixtures",
-                                           "stratuslab", "client", "policy.cfg", NULL);
+  g_autofree char *path = th_fixture("client/policy.cfg");
   g_autoptr(GError) error = NULL;
   SlMarketPolicy *p = sl_market_policy_load(path, &error);
   if (!p)
@@ -93,6 +94,64 @@ test_fixture_rules(void **state)
          "checksum 0639ac4915da045efa809bd02b2609d9d3f932e85 is blacklisted, rejecting entry");
 }
 
+/* A policy file written by the test, in the 13.05 layout (continuation lines,
+ * blank values, trailing blanks): lists and rules. */
+static void
+test_own_policy(void **state)
+{
+  (void)state;
+  const char *text = "[endorsers]\n"
+                     "whitelistendorsers=\n"
+                     " ops@cloud.example.net\n"
+                     " Alice.Signer@cloud.example.net \n"
+                     "\n"
+                     "blacklistendorsers=\n"
+                     " mallory@cloud.example.net\n"
+                     "\n"
+                     "[images]\n"
+                     "whitelistimages=\n"
+                     " Ce3uQbAaxJMbTBaCXWO2FZPRFTT\n"
+                     " JcqGhHxmTRAEpHMmRF-xhSTM3TO\n"
+                     "blacklistimages=\n"
+                     " F49uQGH1uwT4mG9Lqj2pYnWkApd\n"
+                     "[checksums]\n"
+                     "whitelistchecksums=\n"
+                     "\n"
+                     "blacklistchecksums=\n"
+                     " 5e3db90187d6ec13e261bd2ea8f6a589d6900a5d\n";
+  g_autofree char *dir = th_tmpdir_new("sl-policy-XXXXXX");
+  g_autofree char *path = g_build_filename(dir, "policy.cfg", NULL);
+  assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketPolicy) p = sl_market_policy_load(path, &error);
+  assert_non_null(p);
+  assert_int_equal(p->whitelist_endorsers->len, 2);
+  assert_string_equal(p->whitelist_endorsers->pdata[1], "Alice.Signer@cloud.example.net");
+  assert_int_equal(p->blacklist_endorsers->len, 1);
+  assert_int_equal(p->whitelist_images->len, 2);
+  assert_string_equal(p->whitelist_images->pdata[1], "JcqGhHxmTRAEpHMmRF-xhSTM3TO");
+  assert_int_equal(p->blacklist_images->len, 1);
+  assert_int_equal(p->whitelist_checksums->len, 0); /* empty: not applied */
+  assert_int_equal(p->blacklist_checksums->len, 1);
+  assert_false(sl_market_policy_is_empty(p));
+
+  const char *id = "Ce3uQbAaxJMbTBaCXWO2FZPRFTT";
+  const char *sum = "27b7b906c06b124c6d305a09758ed8564f4454d3";
+  expect(p, entry(id, "ops@cloud.example.net", sum), NULL);
+  expect(p, entry(id, "alice.signer@CLOUD.example.net", sum), NULL); /* e-mail case */
+  expect(p, entry(id, "bob@cloud.example.net", sum),
+         "email endorser bob@cloud.example.net is not whitelisted, rejecting entry");
+  expect(p, entry(id, NULL, sum), "email endorser (none) is not whitelisted, rejecting entry");
+  expect(p, entry("MMZu9WvwKIro-rtBQfDk4PsKO7_", "ops@cloud.example.net", sum),
+         "image MMZu9WvwKIro-rtBQfDk4PsKO7_ is not whitelisted, rejecting entry");
+  expect(p, entry(id, "ops@cloud.example.net", "5E3DB90187d6ec13e261bd2ea8f6a589d6900a5d"),
+         "checksum 5E3DB90187d6ec13e261bd2ea8f6a589d6900a5d is blacklisted, rejecting entry");
+  /* numerically equal with a leading zero */
+  expect(p, entry(id, "ops@cloud.example.net", "05e3db90187d6ec13e261bd2ea8f6a589d6900a5d"),
+         "checksum 05e3db90187d6ec13e261bd2ea8f6a589d6900a5d is blacklisted, rejecting entry");
+  assert_int_equal(th_rm_tree(dir), 0);
+}
+
 static void
 test_blacklists_alone(void **state)
 {
@@ -149,6 +208,7 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_own_policy),
       cmocka_unit_test(test_fixture_lists),
       cmocka_unit_test(test_fixture_rules),
       cmocka_unit_test(test_blacklists_alone),
