@@ -116,3 +116,6 @@ _cleanup() {
   rm -rf "$tmp"
 }
 trap _cleanup EXIT
+# a command that stops the script under `set -e` is a failure too: say which
+set -E
+trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
