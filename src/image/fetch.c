@@ -1,7 +1,6 @@
 /* fetch.c - image download, verification and the in-flight table (fetch.h). */
 #include "image/fetch.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "image/digest.h"
 #include "image/identifier.h"
 #include "util/error.h"
+#include "util/http-client.h"
 
 #define HOLE_BLOCK 65536
 #define PROGRESS_US (100 * 1000)
@@ -95,7 +95,6 @@ typedef struct {
   const char *kind;
   gint64 last_progress;
   SlDecompressor *dec;
-  GError *error; /* first error inside a curl callback */
 } Job;
 
 static gboolean
@@ -153,91 +152,50 @@ sink(const guint8 *data, gsize len, gpointer user, GError **error)
   return TRUE;
 }
 
-static size_t
-on_data(char *data, size_t size, size_t n, void *user)
+static gboolean
+on_data(const char *data, gsize len, gpointer user, GError **error)
 {
   Job *j = user;
-  if (j->error)
-    return 0;
-  j->wire += size * n;
-  if (!sl_decompressor_feed(j->dec, (const guint8 *)data, size * n, &j->error))
-    return 0;
-  return size * n;
-}
-
-static int
-on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-  (void)dt, (void)dn, (void)ut, (void)un;
-  Job *j = user;
-  return g_cancellable_is_cancelled(j->req->cancellable) ? 1 : 0;
+  j->wire += len;
+  return sl_decompressor_feed(j->dec, (const guint8 *)data, len, error);
 }
 
 static gboolean
 transfer(Job *j, GError **error)
 {
-  CURL *curl = curl_easy_init();
-  if (!curl) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise libcurl");
-    return FALSE;
-  }
   const SlFetchRequest *r = j->req;
-  char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, r->url);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, j);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, j);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                   r->connect_timeout_s > 0 ? r->connect_timeout_s : 10L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                   r->low_speed_time_s > 0 ? r->low_speed_time_s : 60L);
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "stratusd/" SL_VERSION);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (r->ca_file) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, r->ca_file);
-    if (g_file_test("/etc/ssl/certs", G_FILE_TEST_IS_DIR))
-      curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
-  }
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  if (j->error) { /* content or local error from the write callback */
-    g_propagate_error(error, g_steal_pointer(&j->error));
-    return FALSE;
-  }
-  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+  SlHttpClientRequest hr = {
+      .url = r->url,
+      .protocols = "http,https,file",
+      .max_redirects = 5,
+      .redirect_protocols = "http,https",
+      .fail_on_http_error = TRUE,
+      .ca_file = r->ca_file,
+      .ca_with_system = TRUE,
+      .user_agent = "stratusd/" SL_VERSION,
+      .connect_timeout_s = r->connect_timeout_s > 0 ? r->connect_timeout_s : 10L,
+      .low_speed_time_s = r->low_speed_time_s > 0 ? r->low_speed_time_s : 60L,
+      .buffer_size = 512L * 1024,
+      .cancellable = r->cancellable,
+      .sink = on_data,
+      .sink_data = j,
+  };
+  SlHttpClientAnswer a;
+  g_autoptr(GError) e = NULL;
+  if (sl_http_client_perform(&hr, &a, &e))
+    return TRUE;
+  if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "download of %s cancelled", r->url);
-    return FALSE;
-  }
-  if (rc == CURLE_HTTP_RETURNED_ERROR) {
-    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "HTTP %ld from %s", status, r->url);
-    return FALSE;
-  }
-  if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_OPERATION_TIMEDOUT) {
+  else if (e->domain != SL_ERROR || e->code != SL_ERROR_UNAVAILABLE || a.status >= 400)
+    g_propagate_error(error, g_steal_pointer(&e)); /* content, local I/O, "HTTP <n> from" */
+  else if (a.interrupted)
     g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
                 "download interrupted after %" G_GUINT64_FORMAT " bytes from %s: %s", j->wire,
-                r->url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    return FALSE;
-  }
-  if (rc != CURLE_OK) {
+                r->url, e->message);
+  else
     g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot download %s: %s", r->url,
-                errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    return FALSE;
-  }
-  return TRUE;
+                e->message);
+  return FALSE;
 }
 
 /* The final checks once every byte went through. */
@@ -274,11 +232,6 @@ gboolean
 sl_fetch_to_fd(const SlFetchRequest *req, int fd, const char *what, SlFetchResult *result,
                GError **error)
 {
-  static gsize curl_ready = 0;
-  if (g_once_init_enter(&curl_ready)) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    g_once_init_leave(&curl_ready, 1);
-  }
   Job j = {.req = req, .fd = fd, .what = what, .kind = "raw"};
   gboolean ok = FALSE;
   guint mask = 0;
@@ -290,7 +243,6 @@ sl_fetch_to_fd(const SlFetchRequest *req, int fd, const char *what, SlFetchResul
     goto out;
   ok = transfer(&j, error) && verify(&j, result, error);
 out:
-  g_clear_error(&j.error);
   sl_decompressor_free(j.dec);
   sums_clear(j.sums, j.n_sums);
   sl_multi_digest_free(j.md);
