@@ -1,10 +1,10 @@
-/* mail.c - one e-mail over SMTP with libcurl's MIME API (see mail.h). */
+/* mail.c - one e-mail over SMTP through util/http-client's MIME parts (see mail.h). */
 #include "util/mail.h"
 
-#include <curl/curl.h>
 #include <string.h>
 
 #include "util/error.h"
+#include "util/http-client.h"
 
 gboolean
 sl_mail_address_is_valid(const char *a)
@@ -79,9 +79,6 @@ sl_mail_send(const SlMail *m, GError **error)
     if (!m->attachments[i].filename || strpbrk(m->attachments[i].filename, "\r\n\"/"))
       return fail(error, SL_ERROR_INVALID, "invalid attachment name");
 
-  CURL *curl = curl_easy_init();
-  if (!curl)
-    return fail(error, SL_ERROR_INTERNAL, "cannot initialise libcurl");
   g_autofree char *date = rfc5322_date();
   g_autofree char *subject = encode_subject(m->subject);
   g_autofree char *uuid = g_uuid_string_random();
@@ -93,13 +90,8 @@ sl_mail_send(const SlMail *m, GError **error)
   g_autofree char *h_id = g_strdup_printf("Message-ID: <%s%s>", uuid, at);
   g_autofree char *env_from = g_strdup_printf("<%s>", m->from);
   g_autofree char *env_to = g_strdup_printf("<%s>", m->to);
-  struct curl_slist *headers = NULL;
-  headers = curl_slist_append(headers, h_date);
-  headers = curl_slist_append(headers, h_from);
-  headers = curl_slist_append(headers, h_to);
-  headers = curl_slist_append(headers, h_subject);
-  headers = curl_slist_append(headers, h_id);
-  struct curl_slist *rcpt = curl_slist_append(NULL, env_to);
+  const char *headers[] = {h_date, h_from, h_to, h_subject, h_id, NULL};
+  const char *rcpt[] = {env_to, NULL};
 
   /* CRLF line ends: the quoted-printable encoder keeps them as line breaks */
   g_autoptr(GString) text = g_string_new(NULL);
@@ -108,40 +100,40 @@ sl_mail_send(const SlMail *m, GError **error)
       g_string_append_c(text, '\r');
     g_string_append_c(text, *p);
   }
-  curl_mime *mime = curl_mime_init(curl);
-  curl_mimepart *part = curl_mime_addpart(mime);
-  curl_mime_data(part, text->str, text->len);
-  curl_mime_type(part, "text/plain; charset=utf-8");
-  curl_mime_encoder(part, "quoted-printable");
+  g_autofree SlHttpClientPart *parts = g_new0(SlHttpClientPart, m->n_attachments + 1);
+  parts[0] = (SlHttpClientPart){.data = text->str,
+                                .len = text->len,
+                                .content_type = "text/plain; charset=utf-8",
+                                .encoder = "quoted-printable"};
   for (guint i = 0; i < m->n_attachments; i++) {
     const SlMailAttachment *a = &m->attachments[i];
-    part = curl_mime_addpart(mime);
-    curl_mime_data(part, a->data, a->len);
-    curl_mime_type(part, a->content_type ? a->content_type : "application/octet-stream");
-    curl_mime_filename(part, a->filename);
-    curl_mime_encoder(part, "base64");
+    parts[i + 1] = (SlHttpClientPart){.data = a->data,
+                                      .len = a->len,
+                                      .content_type = a->content_type,
+                                      .filename = a->filename,
+                                      .encoder = "base64"};
   }
-
-  char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, m->server);
-  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, env_from);
-  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)(m->timeout_s ? m->timeout_s : 30));
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  CURLcode rc = curl_easy_perform(curl);
-  long code = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-  curl_mime_free(mime);
-  curl_slist_free_all(headers);
-  curl_slist_free_all(rcpt);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK)
+  SlHttpClientRequest r = {
+      .url = m->server,
+      .protocols = "smtp,smtps",
+      .headers = headers,
+      .mail_from = env_from,
+      .mail_rcpt = rcpt,
+      .parts = parts,
+      .n_parts = m->n_attachments + 1,
+      .connect_timeout_s = 10,
+      .timeout_s = (long)(m->timeout_s ? m->timeout_s : 30),
+  };
+  SlHttpClientAnswer a;
+  g_autoptr(GError) net_error = NULL;
+  gboolean sent = sl_http_client_perform(&r, &a, &net_error);
+  sl_http_client_answer_clear(&a);
+  if (!sent && !a.reason) { /* libcurl could not even start */
+    g_propagate_error(error, g_steal_pointer(&net_error));
+    return FALSE;
+  }
+  if (!sent)
     return fail(error, SL_ERROR_UNAVAILABLE, "cannot send mail through %s: %s%s%s (SMTP %ld)",
-                m->server, curl_easy_strerror(rc), *errbuf ? ": " : "", errbuf, code);
+                m->server, a.reason, *a.detail ? ": " : "", a.detail, a.status);
   return TRUE;
 }
