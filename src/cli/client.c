@@ -1,12 +1,12 @@
-/* client.c - libcurl HTTPS client: Basic auth (or a PEM client certificate),
- * Accept: application/json, form bodies, JSON answers, peer and host always
- * verified.
+/* client.c - HTTPS client of the services on util/http-client: Basic auth
+ * (or a PEM client certificate), Accept: application/json, form bodies, JSON
+ * answers, peer and host always verified.
  */
 #include "client.h"
 
 #include "sl-config.h"
+#include "util/http-client.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -186,27 +186,6 @@ sl_client_new_cloud(SlCli *cli, GError **error)
                     first_of(sl_cli_get(cli, "password"), NULL), error);
 }
 
-static size_t
-on_body(char *data, size_t size, size_t n, void *user)
-{
-  g_string_append_len(user, data, (gssize)(size * n));
-  return size * n;
-}
-
-static char *
-encode_form(CURL *curl, const char *const *form)
-{
-  GString *body = g_string_new(NULL);
-  for (size_t i = 0; form[i] && form[i + 1]; i += 2) {
-    char *k = curl_easy_escape(curl, form[i], 0);
-    char *v = curl_easy_escape(curl, form[i + 1], 0);
-    g_string_append_printf(body, "%s%s=%s", body->len ? "&" : "", k, v);
-    curl_free(k);
-    curl_free(v);
-  }
-  return g_string_free(body, FALSE);
-}
-
 static char *
 service_message(long status, const GString *body)
 {
@@ -246,85 +225,60 @@ static json_t *
 call(SlClient *client, const char *method, const char *path, const char *const *form, json_t *json,
      long *http_status, GError **error)
 {
-  CURL *curl = curl_easy_init();
-  if (curl == NULL) {
-    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED, "Network error: cannot initialise libcurl");
-    return NULL;
-  }
   g_autofree char *url = g_strconcat(client->base_url, path, NULL);
   g_autofree char *body = NULL;
   if (form != NULL) {
-    body = encode_form(curl, form);
+    body = sl_http_client_form_encode(form);
   } else if (json != NULL) {
     char *dump = json_dumps(json, JSON_COMPACT);
     body = g_strdup(dump);
     free(dump);
   }
-  GString *answer = g_string_new(NULL);
-  char errbuf[CURL_ERROR_SIZE] = "";
-  struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
-  headers = curl_slist_append(headers, "Expect:");
-  if (body)
-    headers = curl_slist_append(headers, json ? "Content-Type: application/json"
-                                              : "Content-Type: application/x-www-form-urlencoded");
-
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, client->connect_timeout);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "stratus/" SL_VERSION);
-  if (client->ca_file)
-    curl_easy_setopt(curl, CURLOPT_CAINFO, client->ca_file);
-  if (client->username) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, client->username);
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, client->password ? client->password : "");
-  } else if (client->cert) {
-    curl_easy_setopt(curl, CURLOPT_SSLCERT, client->cert);
-    curl_easy_setopt(curl, CURLOPT_SSLKEY, client->key);
-  }
-  if (strcmp(method, "GET") != 0)
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-  if (body)
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-  else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, ""); /* Content-Length: 0 */
-  if (sl_cli_verbose(client->cli) >= 3)
-    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+  const char *headers[] = {"Accept: application/json", "Expect:",
+                           body ? (json ? "Content-Type: application/json"
+                                        : "Content-Type: application/x-www-form-urlencoded")
+                                : NULL,
+                           NULL};
+  gboolean empty_post = !body && (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0);
+  SlHttpClientRequest r = {
+      .url = url,
+      .method = method,
+      .headers = headers,
+      .body = body ? body : (empty_post ? "" : NULL), /* POST/PUT: Content-Length: 0 */
+      .body_len = body ? strlen(body) : 0,
+      .ca_file = client->ca_file,
+      .username = client->username,
+      .password = client->password,
+      .client_cert = client->username ? NULL : client->cert,
+      .client_key = client->username ? NULL : client->key,
+      .connect_timeout_s = client->connect_timeout,
+      .timeout_s = 300,
+      .verbose = sl_cli_verbose(client->cli) >= 3,
+  };
   sl_out_debug(client->cli, "%s %s%s%s", method, url, body ? " " : "",
                body && sl_cli_verbose(client->cli) >= 2 ? body : "");
 
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  SlHttpClientAnswer a;
+  g_autoptr(GError) net_error = NULL;
+  gboolean ok = sl_http_client_perform(&r, &a, &net_error);
   if (http_status != NULL)
-    *http_status = status;
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-
+    *http_status = a.status;
   json_t *result = NULL;
-  if (rc != CURLE_OK) {
-    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED, "Network error: %s",
-                errbuf[0] ? errbuf : curl_easy_strerror(rc));
-  } else if (status < 200 || status > 299) {
-    g_autofree char *msg = service_message(status, answer);
-    sl_out_debug(client->cli, "HTTP %ld: %s", status, answer->str);
+  if (!ok) {
+    g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED, "Network error: %s", net_error->message);
+  } else if (a.status < 200 || a.status > 299) {
+    g_autofree char *msg = service_message(a.status, a.body);
+    sl_out_debug(client->cli, "HTTP %ld: %s", a.status, a.body->str);
     g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED, "Service error: %s", msg);
-  } else if (answer->len == 0) {
+  } else if (a.body->len == 0) {
     result = json_null();
   } else {
     json_error_t jerr;
-    result = json_loadb(answer->str, answer->len, JSON_DECODE_ANY, &jerr);
+    result = json_loadb(a.body->str, a.body->len, JSON_DECODE_ANY, &jerr);
     if (result == NULL)
       g_set_error(error, SL_CLI_ERROR, SL_EXIT_FAILED,
                   "Service error: invalid JSON answer from %s: %s", url, jerr.text);
   }
-  g_string_free(answer, TRUE);
+  sl_http_client_answer_clear(&a);
   return result;
 }

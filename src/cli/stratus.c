@@ -1,7 +1,6 @@
 /* stratus.c - the `stratus` program: the table of commands (built from commands.def) and
  * dispatch by `stratus <command>` or by the name of a `stratus-<command>` link.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <locale.h>
 #include <string.h>
@@ -121,10 +120,7 @@ main(int argc, char **argv)
     const SlCommand *cmd = find_command(base + strlen("stratus-"));
     if (cmd != NULL) {
       g_set_prgname(base);
-      curl_global_init(CURL_GLOBAL_DEFAULT);
-      int status = run_command(cmd, base, argc, argv);
-      curl_global_cleanup();
-      return status;
+      return run_command(cmd, base, argc, argv);
     }
     g_autofree char *msg = g_strdup_printf(
         "unknown command '%s' (run 'stratus --help' for the list)", base + strlen("stratus-"));
@@ -157,8 +153,5 @@ main(int argc, char **argv)
   }
   g_autofree char *prog = g_strconcat("stratus-", cmd->name, NULL);
   g_set_prgname(prog);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  int status = run_command(cmd, prog, argc - 1, argv + 1);
-  curl_global_cleanup();
-  return status;
+  return run_command(cmd, prog, argc - 1, argv + 1);
 }
