@@ -24,10 +24,7 @@ typedef struct {
   SlAccel accel;
 } QemuHv;
 
-typedef struct {
-  SlDomainDoneFunc done;
-  gpointer data;
-} Waiter;
+typedef struct Op Op;
 
 typedef struct {
   SlDomain pub;
@@ -44,8 +41,9 @@ typedef struct {
   gboolean starting; /* started by us (not adopted): kill it if QMP never comes up */
   gboolean spawning; /* qemu has not daemonized yet */
   gboolean qmp_open, gone, saw_shutdown, destroying, finished;
-  GSList *destroy_waiters; /* Waiter* */
-  GHashTable *unplugs;     /* device id -> Waiter* */
+  GSList *destroy_waiters; /* Op*: destroy() calls waiting for the exit */
+  GHashTable *unplugs;     /* device id -> Op*: detach_disk() calls waiting for the guest */
+  GQueue sent;             /* Op*: waiting for the reply to a QMP command */
 } QemuDom;
 
 static const SlHypervisorOps qemu_ops;
@@ -64,8 +62,7 @@ dom_unref(QemuDom *d)
     return;
   g_free(d->pub.id);
   g_free(d->pub.run_dir);
-  g_slist_free_full(d->destroy_waiters, g_free);
-  g_hash_table_unref(d->unplugs);
+  g_hash_table_unref(d->unplugs); /* empty: domain_free dropped the waiting operations */
   g_free(d);
 }
 
@@ -78,41 +75,146 @@ emit(QemuDom *d, SlDomainEventKind kind, const char *reason, const char *device)
   d->events(&d->pub, &ev, d->user);
 }
 
-static void
-call_done(QemuDom *d, SlDomainDoneFunc done, gpointer data, const GError *error)
+/* ---- pending operations ----
+ *
+ * Every operation of the driver is one Op until its caller has been answered: a QMP
+ * command and its reply (powerdown, status, the disk list, each step of a hot-plug), a wait
+ * (destroy until the exit, unplug until DEVICE_DELETED) or an answer given from an idle
+ * callback (the contract forbids calling back from inside the call). The caller's callback
+ * runs at most once, and never after sl_domain_free().
+ */
+
+/* What to do with the reply to the command in flight (reply borrowed, NULL on error), or
+ * with the answer of an idle callback. */
+typedef void (*OpStep)(Op *op, json_t *reply, const GError *error);
+
+struct Op {
+  QemuDom *d; /* a reference */
+  union {     /* the caller's callback; done unless the operation is query_status/list_disks */
+    SlDomainDoneFunc done;
+    SlDomainStatusFunc status;
+    SlDomainDisksFunc disks;
+  } cb;
+  gpointer data; /* its user data */
+  OpStep step;
+  char *id;      /* hot-plug: the device id */
+  json_t *args;  /* hot-plug: the arguments of the next command (device_add) */
+  GError *error; /* the answer of an idle callback */
+  GList link;    /* in d->sent while a command is in flight */
+};
+
+static Op *
+op_new(QemuDom *d, SlDomainDoneFunc done, gpointer data)
 {
-  if (done && !d->freed)
-    done(&d->pub, error, data);
+  Op *op = g_new0(Op, 1);
+  op->d = dom_ref(d);
+  op->cb.done = done;
+  op->data = data;
+  op->link.data = op;
+  return op;
 }
 
-typedef struct {
-  QemuDom *d;
-  SlDomainDoneFunc done;
-  gpointer data;
-  GError *error;
-} Later;
+static void
+op_free(Op *op)
+{
+  g_free(op->id);
+  json_decref(op->args);
+  g_clear_error(&op->error);
+  dom_unref(op->d);
+  g_free(op);
+}
+
+/* Answer the caller's done callback (once; not after sl_domain_free). */
+static void
+op_notify(Op *op, const GError *error)
+{
+  SlDomainDoneFunc done = op->cb.done;
+  op->cb.done = NULL;
+  if (done && !op->d->freed)
+    done(&op->d->pub, error, op->data);
+}
+
+static void
+op_done(Op *op, const GError *error)
+{
+  op_notify(op, error);
+  op_free(op);
+}
+
+/* The default step: the reply (or idle answer) is the result. */
+static void
+op_finish(Op *op, json_t *reply, const GError *error)
+{
+  (void)reply;
+  op_done(op, error);
+}
+
+/* A step for a command whose caller was already answered. */
+static void
+op_forget(Op *op, json_t *reply, const GError *error)
+{
+  (void)reply;
+  (void)error;
+  op_free(op);
+}
+
+static void
+op_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+{
+  (void)q;
+  Op *op = data;
+  g_queue_unlink(&op->d->sent, &op->link);
+  op->step(op, reply, error);
+}
+
+/* Send a QMP command (args stolen); its reply goes to step (NULL: op_finish). */
+static void
+op_send(Op *op, const char *command, json_t *args, OpStep step)
+{
+  op->step = step ? step : op_finish;
+  g_queue_push_tail_link(&op->d->sent, &op->link);
+  sl_qmp_execute(op->d->qmp, command, args, op_reply, op);
+}
 
 static gboolean
-later_cb(gpointer p)
+op_idle(gpointer p)
 {
-  Later *l = p;
-  call_done(l->d, l->done, l->data, l->error);
-  g_clear_error(&l->error);
-  dom_unref(l->d);
-  g_free(l);
+  Op *op = p;
+  g_autoptr(GError) error = g_steal_pointer(&op->error);
+  op->step(op, NULL, error);
   return G_SOURCE_REMOVE;
 }
 
-/* Complete from an idle callback (the contract forbids calling back from inside a call). */
+/* Answer from an idle callback: step(op, NULL, error) (NULL step: op_finish); error stolen. */
 static void
-done_later(QemuDom *d, SlDomainDoneFunc done, gpointer data, GError *error)
+op_later(Op *op, OpStep step, GError *error)
 {
-  Later *l = g_new0(Later, 1);
-  l->d = dom_ref(d);
-  l->done = done;
-  l->data = data;
-  l->error = error;
-  g_idle_add(later_cb, l);
+  op->step = step ? step : op_finish;
+  op->error = error;
+  g_idle_add(op_idle, op);
+}
+
+/* Is QEMU running with QMP ready? If not, op fails with SL_ERROR_CONFLICT (later). */
+static gboolean
+op_check_alive(Op *op)
+{
+  QemuDom *d = op->d;
+  if (!d->finished && d->qmp && sl_qmp_is_ready(d->qmp))
+    return TRUE;
+  op_later(op, NULL,
+           g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running or not ready",
+                       d->pub.id));
+  return FALSE;
+}
+
+/* The destroy() calls waiting for the exit: answered, in order. */
+static void
+answer_destroy_waiters(QemuDom *d)
+{
+  GSList *w = g_steal_pointer(&d->destroy_waiters);
+  for (GSList *l = w; l; l = l->next)
+    op_done(l->data, NULL);
+  g_slist_free(w);
 }
 
 /* Is pid a live (not zombie) QEMU whose QMP socket is in run_dir? Guards against pid reuse. */
@@ -169,12 +271,7 @@ maybe_finish(QemuDom *d)
   gboolean clean = d->saw_shutdown || d->destroying;
   g_message("vm %s: qemu %d %s", d->pub.id, d->pub.pid, clean ? "exited" : "crashed");
   emit(d, clean ? SL_DOMAIN_EVENT_EXITED : SL_DOMAIN_EVENT_CRASHED, NULL, NULL);
-  GSList *w = g_steal_pointer(&d->destroy_waiters);
-  for (GSList *l = w; l; l = l->next) {
-    Waiter *x = l->data;
-    call_done(d, x->done, x->data, NULL);
-  }
-  g_slist_free_full(w, g_free);
+  answer_destroy_waiters(d);
   if (!d->freed && d->start_done) { /* died before QMP was ready */
     g_autoptr(GError) e = g_error_new(SL_ERROR, SL_ERROR_INTERNAL, "qemu exited during start");
     SlDomainDoneFunc f = g_steal_pointer(&d->start_done);
@@ -193,18 +290,7 @@ pid_exited(gpointer data)
 
 /* ---- QMP ---- */
 
-static void
-unplug_node_deleted(SlQmp *q, json_t *reply, const GError *error, gpointer data)
-{
-  (void)q;
-  (void)reply;
-  if (error)
-    g_debug("blockdev-del after unplug: %s", error->message);
-  Later *l = data; /* d, done, data */
-  call_done(l->d, l->done, l->data, NULL);
-  dom_unref(l->d);
-  g_free(l);
-}
+static void unplug_released(QemuDom *d, const char *id);
 
 static void
 on_qmp_event(SlQmp *q, const char *name, json_t *data, gpointer user)
@@ -217,21 +303,8 @@ on_qmp_event(SlQmp *q, const char *name, json_t *data, gpointer user)
   if (ev.kind == SL_DOMAIN_EVENT_SHUTDOWN_GUEST || ev.kind == SL_DOMAIN_EVENT_SHUTDOWN_HOST)
     d->saw_shutdown = TRUE;
   dom_ref(d);
-  if (ev.kind == SL_DOMAIN_EVENT_DEVICE_DELETED) {
-    Waiter *w = NULL;
-    gpointer key = NULL;
-    if (g_hash_table_steal_extended(d->unplugs, ev.device, &key, (gpointer *)&w)) {
-      Later *l = g_new0(Later, 1);
-      l->d = dom_ref(d);
-      l->done = w->done;
-      l->data = w->data;
-      g_autofree char *node = g_strdup_printf("%s-bk", (char *)key);
-      sl_qmp_execute(d->qmp, "blockdev-del", json_pack("{s:s}", "node-name", node),
-                     unplug_node_deleted, l);
-      g_free(key);
-      g_free(w);
-    }
-  }
+  if (ev.kind == SL_DOMAIN_EVENT_DEVICE_DELETED)
+    unplug_released(d, ev.device);
   emit(d, ev.kind, ev.reason, ev.device);
   dom_unref(d);
 }
@@ -316,7 +389,7 @@ dom_new(QemuHv *hv, const char *id, const char *run_dir, SlDomainEventFunc event
   d->user = user;
   d->start_done = done;
   d->start_data = done_data;
-  d->unplugs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  d->unplugs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)op_free);
   return d;
 }
 
@@ -373,10 +446,7 @@ spawned(SlProcess *proc, const SlSpawnResult *result, const GError *read_error, 
     if (f)
       f(&d->pub, error, d->start_data);
     d->finished = TRUE; /* nothing runs: complete destroy requests made meanwhile */
-    GSList *w = g_steal_pointer(&d->destroy_waiters);
-    for (GSList *l = w; l; l = l->next)
-      call_done(d, ((Waiter *)l->data)->done, ((Waiter *)l->data)->data, NULL);
-    g_slist_free_full(w, g_free);
+    answer_destroy_waiters(d);
   } else {
     g_message("vm %s: qemu %d started (%s)", d->pub.id, pid, sl_accel_name(d->hv->accel));
     if (d->destroying) /* destroy() came while it was starting */
@@ -440,43 +510,11 @@ qemu_adopt(SlHypervisor *hv, const char *id, const char *run_dir, SlDomainEventF
 /* ---- operations ---- */
 
 static void
-reply_done(SlQmp *q, json_t *reply, const GError *error, gpointer data)
-{
-  (void)q;
-  (void)reply;
-  Later *l = data;
-  call_done(l->d, l->done, l->data, error);
-  dom_unref(l->d);
-  g_free(l);
-}
-
-static Later *
-later_new(QemuDom *d, SlDomainDoneFunc done, gpointer data)
-{
-  Later *l = g_new0(Later, 1);
-  l->d = dom_ref(d);
-  l->done = done;
-  l->data = data;
-  return l;
-}
-
-static gboolean
-check_alive(QemuDom *d, SlDomainDoneFunc done, gpointer data)
-{
-  if (!d->finished && d->qmp && sl_qmp_is_ready(d->qmp))
-    return TRUE;
-  done_later(d, done, data,
-             g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running or not ready",
-                         d->pub.id));
-  return FALSE;
-}
-
-static void
 qemu_powerdown(SlDomain *dom, SlDomainDoneFunc done, gpointer data)
 {
-  QemuDom *d = (QemuDom *)dom;
-  if (check_alive(d, done, data))
-    sl_qmp_execute(d->qmp, "system_powerdown", NULL, reply_done, later_new(d, done, data));
+  Op *op = op_new((QemuDom *)dom, done, data);
+  if (op_check_alive(op))
+    op_send(op, "system_powerdown", NULL, NULL);
 }
 
 static gboolean
@@ -493,14 +531,12 @@ static void
 qemu_destroy(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
+  Op *op = op_new(d, done, data);
   if (d->finished || (!d->pub.pid && !d->spawning)) {
-    done_later(d, done, data, NULL);
+    op_later(op, NULL, NULL);
     return;
   }
-  Waiter *w = g_new0(Waiter, 1);
-  w->done = done;
-  w->data = data;
-  d->destroy_waiters = g_slist_append(d->destroy_waiters, w);
+  d->destroy_waiters = g_slist_append(d->destroy_waiters, op);
   if (d->destroying || d->spawning) { /* spawned() kills it once it has a pid */
     d->destroying = TRUE;
     return;
@@ -513,203 +549,142 @@ qemu_destroy(SlDomain *dom, guint timeout_ms, SlDomainDoneFunc done, gpointer da
   d->kill_timer = g_timeout_add(timeout_ms, kill_timeout, d);
 }
 
-typedef struct {
-  QemuDom *d;
-  SlDomainDoneFunc done;
-  gpointer data;
-  char *id;
-  json_t *device; /* device_add arguments */
-} PlugOp;
-
+/* Hot-plug: blockdev-add, device_add; a failed device_add deletes the node again. */
 static void
-plug_free(PlugOp *op)
-{
-  dom_unref(op->d);
-  g_free(op->id);
-  json_decref(op->device);
-  g_free(op);
-}
-
-static void
-plug_rolled_back(SlQmp *q, json_t *reply, const GError *error, gpointer data)
-{
-  (void)q;
-  (void)reply;
-  (void)error;
-  plug_free(data);
-}
-
-static void
-plug_device_added(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+plug_device_added(Op *op, json_t *reply, const GError *error)
 {
   (void)reply;
-  PlugOp *op = data;
-  call_done(op->d, op->done, op->data, error);
-  if (error && !op->d->finished) { /* undo the node; op freed after */
+  op_notify(op, error);
+  if (error && !op->d->finished) {
     g_autofree char *node = g_strdup_printf("%s-bk", op->id);
-    sl_qmp_execute(q, "blockdev-del", json_pack("{s:s}", "node-name", node), plug_rolled_back, op);
+    op_send(op, "blockdev-del", json_pack("{s:s}", "node-name", node), op_forget);
     return;
   }
-  plug_free(op);
+  op_free(op);
 }
 
 static void
-plug_node_added(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+plug_node_added(Op *op, json_t *reply, const GError *error)
 {
   (void)reply;
-  PlugOp *op = data;
   if (error) {
-    call_done(op->d, op->done, op->data, error);
-    plug_free(op);
+    op_done(op, error);
     return;
   }
-  sl_qmp_execute(q, "device_add", g_steal_pointer(&op->device), plug_device_added, op);
+  op_send(op, "device_add", g_steal_pointer(&op->args), plug_device_added);
 }
 
 static void
 qemu_attach_disk(SlDomain *dom, const SlDiskSpec *disk, SlDomainDoneFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
+  Op *op = op_new(d, done, data);
   GError *error = NULL;
   if (!sl_disk_spec_check(disk, &error)) {
-    done_later(d, done, data, error);
+    op_later(op, NULL, error);
     return;
   }
-  if (!check_alive(d, done, data))
+  if (!op_check_alive(op))
     return;
   g_autofree char *node = g_strdup_printf("%s-bk", disk->id);
   gboolean ro = disk->readonly || disk->kind == SL_DISK_CDROM;
   json_t *args = json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "driver", disk->format, "node-name",
                            node, "read-only", ro, "file", "driver", "file", "filename", disk->path);
-  PlugOp *op = g_new0(PlugOp, 1);
-  op->d = dom_ref(d);
-  op->done = done;
-  op->data = data;
   op->id = g_strdup(disk->id);
-  op->device =
+  op->args =
       json_pack("{s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", disk->id, "drive", node);
   if (disk->serial) {
     g_autofree char *serial = g_strndup(disk->serial, SL_QEMU_SERIAL_MAX);
-    json_object_set_new(op->device, "serial", json_string(serial));
+    json_object_set_new(op->args, "serial", json_string(serial));
   }
   /* A node left by an unplug that finished while nobody waited would make blockdev-add
    * fail; deleting it first is harmless (refused while a device still uses it). */
   sl_qmp_execute(d->qmp, "blockdev-del", json_pack("{s:s}", "node-name", node), NULL, NULL);
-  sl_qmp_execute(d->qmp, "blockdev-add", args, plug_node_added, op);
+  op_send(op, "blockdev-add", args, plug_node_added);
 }
 
-typedef struct {
-  QemuDom *d;
-  char *id;
-} UnplugReply;
+/* Unplug: device_del; the guest releases the device (DEVICE_DELETED), then blockdev-del. The
+ * waiting operation is in d->unplugs; device_del's reply only matters when it is an error. */
+static void
+unplug_node_deleted(Op *op, json_t *reply, const GError *error)
+{
+  (void)reply;
+  if (error)
+    g_debug("blockdev-del after unplug: %s", error->message);
+  op_done(op, NULL);
+}
 
 static void
-unplug_requested(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+unplug_released(QemuDom *d, const char *id)
 {
-  (void)q;
-  (void)reply;
-  UnplugReply *r = data;
-  Waiter *w = NULL;
+  Op *op = NULL;
   gpointer key = NULL;
-  if (error && g_hash_table_steal_extended(r->d->unplugs, r->id, &key, (gpointer *)&w)) {
-    call_done(r->d, w->done, w->data, error);
+  if (!g_hash_table_steal_extended(d->unplugs, id, &key, (gpointer *)&op))
+    return;
+  g_autofree char *node = g_strdup_printf("%s-bk", (char *)key);
+  g_free(key);
+  op_send(op, "blockdev-del", json_pack("{s:s}", "node-name", node), unplug_node_deleted);
+}
+
+static void
+unplug_requested(Op *req, json_t *reply, const GError *error)
+{
+  (void)reply;
+  Op *op = NULL;
+  gpointer key = NULL;
+  if (error && g_hash_table_steal_extended(req->d->unplugs, req->id, &key, (gpointer *)&op)) {
     g_free(key);
-    g_free(w);
+    op_done(op, error);
   }
-  dom_unref(r->d);
-  g_free(r->id);
-  g_free(r);
+  op_free(req);
 }
 
 static void
 qemu_detach_disk(SlDomain *dom, const char *id, SlDomainDoneFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
-  if (!check_alive(d, done, data))
+  Op *op = op_new(d, done, data);
+  if (!op_check_alive(op))
     return;
   if (!id || g_hash_table_contains(d->unplugs, id)) {
-    done_later(d, done, data,
-               g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "unplug of %s already pending", id));
+    op_later(op, NULL,
+             g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "unplug of %s already pending", id));
     return;
   }
   /* Registered before device_del: DEVICE_DELETED may overtake the reply. */
-  Waiter *w = g_new0(Waiter, 1);
-  w->done = done;
-  w->data = data;
-  g_hash_table_insert(d->unplugs, g_strdup(id), w);
-  UnplugReply *r = g_new0(UnplugReply, 1);
-  r->d = dom_ref(d);
-  r->id = g_strdup(id);
-  sl_qmp_execute(d->qmp, "device_del", json_pack("{s:s}", "id", id), unplug_requested, r);
+  g_hash_table_insert(d->unplugs, g_strdup(id), op);
+  Op *req = op_new(d, NULL, NULL);
+  req->id = g_strdup(id);
+  op_send(req, "device_del", json_pack("{s:s}", "id", id), unplug_requested);
 }
-
-typedef struct {
-  QemuDom *d;
-  SlDomainStatusFunc done;
-  gpointer data;
-} StatusOp;
 
 static void
-status_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+status_reply(Op *op, json_t *reply, const GError *error)
 {
-  (void)q;
-  StatusOp *op = data;
   const char *status = json_string_value(json_object_get(reply, "status"));
   if (!op->d->freed)
-    op->done(&op->d->pub, error ? NULL : (status ? status : "unknown"), error, op->data);
-  dom_unref(op->d);
-  g_free(op);
-}
-
-static gboolean
-status_not_ready(gpointer data)
-{
-  StatusOp *op = data;
-  g_autoptr(GError) e =
-      g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running yet", op->d->pub.id);
-  status_reply(NULL, NULL, e, op);
-  return G_SOURCE_REMOVE;
+    op->cb.status(&op->d->pub, error ? NULL : (status ? status : "unknown"), error, op->data);
+  op_free(op);
 }
 
 static void
 qemu_query_status(SlDomain *dom, SlDomainStatusFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
-  StatusOp *op = g_new0(StatusOp, 1);
-  op->d = dom_ref(d);
-  op->done = done;
-  op->data = data;
+  Op *op = op_new(d, NULL, data);
+  op->cb.status = done;
   if (d->qmp) { /* a closed connection answers with an error, asynchronously */
-    sl_qmp_execute(d->qmp, "query-status", NULL, status_reply, op);
+    op_send(op, "query-status", NULL, status_reply);
     return;
   }
-  g_idle_add(status_not_ready, op);
-}
-
-typedef struct {
-  QemuDom *d;
-  SlDomainDisksFunc done;
-  gpointer data;
-} DisksOp;
-
-static void disks_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data);
-
-static gboolean
-disks_not_ready(gpointer data)
-{
-  DisksOp *op = data;
-  g_autoptr(GError) e = g_error_new(SL_ERROR, SL_ERROR_CONFLICT,
-                                    "vm %s: qemu is not running or not ready", op->d->pub.id);
-  disks_reply(NULL, NULL, e, op);
-  return G_SOURCE_REMOVE;
+  op_later(op, status_reply,
+           g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running yet", d->pub.id));
 }
 
 /* qom-list /machine/peripheral: every device with an id; keep the virtio disks. */
 static void
-disks_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
+disks_reply(Op *op, json_t *reply, const GError *error)
 {
-  (void)q;
-  DisksOp *op = data;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
   size_t i;
   json_t *child;
@@ -720,25 +695,23 @@ disks_reply(SlQmp *q, json_t *reply, const GError *error, gpointer data)
   }
   g_ptr_array_add(ids, NULL);
   if (!op->d->freed)
-    op->done(&op->d->pub, error ? NULL : (char **)ids->pdata, error, op->data);
-  dom_unref(op->d);
-  g_free(op);
+    op->cb.disks(&op->d->pub, error ? NULL : (char **)ids->pdata, error, op->data);
+  op_free(op);
 }
 
 static void
 qemu_list_disks(SlDomain *dom, SlDomainDisksFunc done, gpointer data)
 {
   QemuDom *d = (QemuDom *)dom;
-  DisksOp *op = g_new0(DisksOp, 1);
-  op->d = dom_ref(d);
-  op->done = done;
-  op->data = data;
+  Op *op = op_new(d, NULL, data);
+  op->cb.disks = done;
   if (d->qmp && sl_qmp_is_ready(d->qmp)) {
-    sl_qmp_execute(d->qmp, "qom-list", json_pack("{s:s}", "path", "/machine/peripheral"),
-                   disks_reply, op);
+    op_send(op, "qom-list", json_pack("{s:s}", "path", "/machine/peripheral"), disks_reply);
     return;
   }
-  g_idle_add(disks_not_ready, op);
+  op_later(op, disks_reply,
+           g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: qemu is not running or not ready",
+                       d->pub.id));
 }
 
 static void
@@ -750,6 +723,11 @@ qemu_domain_free(SlDomain *dom)
   g_clear_handle_id(&d->kill_timer, g_source_remove);
   g_clear_pointer(&d->watch, sl_pid_watch_free);
   g_clear_pointer(&d->qmp, sl_qmp_free);
+  /* operations waiting for a reply or an event that can no longer come: no callback runs */
+  while (!g_queue_is_empty(&d->sent))
+    op_free(g_queue_pop_head_link(&d->sent)->data);
+  g_slist_free_full(g_steal_pointer(&d->destroy_waiters), (GDestroyNotify)op_free);
+  g_hash_table_remove_all(d->unplugs);
   dom_unref(d);
 }
 
