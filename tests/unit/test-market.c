@@ -1,5 +1,7 @@
-/* test-market.c - Marketplace metadata: every fixture's verdict, signing
- * round trips, tampering, xmlsec1 cross-check (protocols.md §5.2-§5.4). */
+/* test-market.c - Marketplace metadata (protocols.md §5.2-§5.4): verdicts,
+ * fields, status and ordering of entries the test builds and signs with its own
+ * PKI; then, as interoperability checks (skipped without ../shared/fixtures),
+ * every StratusLab 13.05 fixture's verdict. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,14 +12,280 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "image/identifier.h"
 #include "market/build.h"
 #include "market/entry.h"
 #include "market/sign.h"
 #include "market/validate.h"
 #include "helpers.h"
+#include "market-helpers.h"
 #include "util/error.h"
 
 #define P12_PASSWORD "XYZXYZ"
+
+/* ---- core: entries made by the test ---------------------------------------- */
+
+typedef struct {
+  TmPki *pki;
+  char *image;
+} Own;
+
+static Own own; /* made once for the program (RSA keys take time) */
+
+static int
+own_setup(void **state)
+{
+  if (!own.pki) {
+    own.pki = tm_pki_new();
+    own.image = tm_image(own.pki->dir, "test.img", 4096, 7);
+  }
+  *state = &own;
+  return 0;
+}
+
+static int
+own_teardown_all(void **state)
+{
+  (void)state;
+  g_free(own.image);
+  tm_pki_free(own.pki);
+  return 0;
+}
+
+/* doc with the first `from` replaced by `to`. */
+static char *
+edit(const char *doc, const char *from, const char *to)
+{
+  g_autoptr(GString) s = g_string_new(doc);
+  if (g_string_replace(s, from, to, 1) != 1)
+    fail_msg("'%s' not in the document", from);
+  return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The verdict on doc: accepted (keyword NULL) or refused with keyword in the message. */
+static void
+expect_verdict(const char *what, const char *doc, gboolean is_signed, const char *keyword)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketSigner) signer = NULL;
+  SlMarketChecks checks =
+      SL_MARKET_CHECK_DOCUMENT |
+      (is_signed ? SL_MARKET_CHECK_SIGNATURE : SL_MARKET_CHECK_SIGNATURE_IF_PRESENT);
+  g_autoptr(SlMarketEntry) e = sl_market_validate(doc, strlen(doc), checks, &signer, &error);
+  if (!keyword) {
+    if (!e)
+      fail_msg("%s rejected: %s", what, error->message);
+    if (is_signed) {
+      assert_non_null(signer);
+      assert_string_equal(signer->subject, e->subject);
+      assert_true(e->has_signature);
+    }
+    return;
+  }
+  if (e)
+    fail_msg("%s accepted, expected '%s'", what, keyword);
+  assert_int_equal(error->code, SL_ERROR_INVALID);
+  if (!strstr(error->message, keyword))
+    fail_msg("%s: message '%s' lacks '%s'", what, error->message, keyword);
+}
+
+static void
+test_own_verdicts(void **state)
+{
+  Own *o = *state;
+  gsize len = 0;
+  g_autofree char *doc = tm_entry(o->image, NULL, NULL, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketEntry) e = sl_market_validate(doc, len, SL_MARKET_CHECK_DOCUMENT, NULL, &error);
+  assert_non_null(e);
+  g_autofree char *img = NULL;
+  gsize img_len = 0;
+  assert_true(g_file_get_contents(o->image, &img, &img_len, NULL));
+  g_autofree char *sha1 = g_compute_checksum_for_data(G_CHECKSUM_SHA1, (guchar *)img, img_len);
+  assert_string_equal(e->sha1, sha1);
+  g_autofree char *id = sl_market_entry_key(e);
+  expect_verdict("unsigned entry", doc, FALSE, NULL);
+
+  g_autofree char *ada = NULL, *carl = NULL;
+  gsize n = 0;
+  ada = sl_market_sign(doc, len, o->pki->ada_c, NULL, NULL, &n, &error);
+  assert_non_null(ada);
+  expect_verdict("entry signed by Ada", ada, TRUE, NULL);
+  carl = sl_market_sign(doc, len, o->pki->carl_c, "carl@example.org", NULL, &n, &error);
+  assert_non_null(carl);
+  expect_verdict("entry signed by Carl (CA-issued)", carl, TRUE, NULL);
+  g_autoptr(SlMarketSigner) s = sl_market_verify(carl, n, &error);
+  assert_non_null(s);
+  assert_string_equal(s->issuer, TM_CA_SUBJECT);
+
+  /* One rule broken at a time. */
+  g_autofree char *about = g_strdup_printf("rdf:about=\"#%s\"", e->identifier);
+  g_autofree char *about_bad = g_strdup_printf("rdf:about=\"#%.16s\"", e->identifier);
+  g_autofree char *about_kw = g_strdup_printf("rdf:about \"#%.16s\"", e->identifier);
+  struct {
+    const char *from, *to, *keyword;
+  } bad[] = {
+      {about, about_bad, about_kw},
+      {"<slreq:checksum rdf:parseType=\"Resource\">", "<slreq:checksum rdf:parseType=\"BAD\">",
+       "slreq:checksum must have rdf:parseType=\"Resource\" (found \"BAD\")"},
+      {"<slreq:endorsement rdf:parseType=\"Resource\"/>",
+       "<slreq:endorsement rdf:parseType=\"X\"/>", "slreq:endorsement must have rdf:parseType"},
+      {sha1, "XYZ", "\"XYZ\" is not hexadecimal"},
+      {"xml:base=\"http://mp.stratuslab.eu/\"", "xml:base=\"http://example.org/\"",
+       "xml:base attribute with value http://mp.stratuslab.eu/"},
+      {"<dcterms:publisher>",
+       "<slterms:inbound-port>65536</slterms:inbound-port><dcterms:publisher>",
+       "slterms:inbound-port 65536 is out of range"},
+      {"<dcterms:publisher>", "<slterms:icmp>65536</slterms:icmp><dcterms:publisher>",
+       "slterms:icmp 65536 is out of range"},
+      {"<dcterms:publisher>", "<slterms:serial-number>X</slterms:serial-number><dcterms:publisher>",
+       "slterms:serial-number \"X\" is not a non-negative integer"},
+      {"</rdf:RDF>", "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/></rdf:RDF>",
+       "invalid signature element"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *mutated = edit(doc, bad[i].from, bad[i].to);
+    expect_verdict(bad[i].to, mutated, FALSE, bad[i].keyword);
+  }
+  /* A bad endorsement date. */
+  g_autoptr(GDateTime) at = g_date_time_new_utc(2013, 6, 16, 12, 0, 0);
+  gsize flen = 0;
+  g_autofree char *filled = sl_market_fill_endorsement(
+      doc, len, sl_market_credentials_signer(o->pki->ada_c), NULL, at, &flen, &error);
+  assert_non_null(filled);
+  expect_verdict("filled endorsement", filled, FALSE, NULL);
+  g_autofree char *mutated = edit(filled, "2013-06-16T12:00:00Z", "2013-06-16X12:00:00Z");
+  expect_verdict("bad endorsement date", mutated, FALSE, "dcterms:created value (2013-06-16X");
+}
+
+/* The upload rule set (no schema, signature required). */
+static void
+test_own_upload_checks(void **state)
+{
+  Own *o = *state;
+  gsize len = 0;
+  g_autofree char *data = tm_entry(o->image, NULL, NULL, &len);
+  g_autoptr(GError) error = NULL;
+  assert_null(sl_market_validate(data, len, SL_MARKET_CHECK_UPLOAD, NULL, &error));
+  assert_string_equal(error->message, "no signature");
+  g_clear_error(&error);
+  g_autofree char *junk = edit(
+      data, "</rdf:RDF>", "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/></rdf:RDF>");
+  assert_null(sl_market_verify(junk, strlen(junk), &error));
+  assert_true(g_str_has_prefix(error->message, "invalid signature element"));
+}
+
+static void
+test_own_entry_fields(void **state)
+{
+  Own *o = *state;
+  g_autoptr(GDateTime) built = g_date_time_new_utc(2012, 1, 30, 8, 33, 23);
+  g_autoptr(GDateTime) signed_at = g_date_time_new_utc(2012, 9, 13, 13, 13, 38);
+  gsize len = 0;
+  g_autofree char *doc =
+      tm_signed_entry(o->image, built, "2020-12-31T00:00:00Z", o->pki->ada_c, signed_at, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketSigner) signer = NULL;
+  g_autoptr(SlMarketEntry) e = sl_market_validate(doc, len, SL_MARKET_CHECK_ALL, &signer, &error);
+  if (!e)
+    fail_msg("%s", error->message);
+  g_autofree char *img = NULL;
+  gsize img_len = 0;
+  assert_true(g_file_get_contents(o->image, &img, &img_len, NULL));
+  g_autofree char *sha1 = g_compute_checksum_for_data(G_CHECKSUM_SHA1, (guchar *)img, img_len);
+  g_autofree char *md5 = g_compute_checksum_for_data(G_CHECKSUM_MD5, (guchar *)img, img_len);
+  g_autofree char *id = sl_identifier_from_hex(sha1, NULL);
+  assert_string_equal(e->identifier, id);
+  assert_string_equal(e->sha1, sha1);
+  assert_int_equal(e->bytes, img_len);
+  assert_int_equal(e->checksums->len, 4);
+  assert_string_equal(sl_market_entry_checksum(e, "MD5"), md5);
+  assert_string_equal(e->email, TM_ADA_EMAIL);
+  assert_string_equal(e->subject, TM_ADA_SUBJECT);
+  assert_string_equal(signer->issuer, TM_ADA_SUBJECT);
+  assert_string_equal(signer->email, TM_ADA_EMAIL);
+  assert_string_equal(e->created, "2012-09-13T13:13:38Z");
+  assert_string_equal(e->image_created, "2012-01-30T08:33:23Z");
+  assert_string_equal(e->valid, "2020-12-31T00:00:00Z");
+  assert_string_equal(e->os, "ttylinux");
+  assert_string_equal(e->os_version, "9.7");
+  assert_string_equal(e->os_arch, "i486");
+  assert_string_equal(e->version, "1.0");
+  assert_string_equal(e->kind, "machine");
+  assert_string_equal(e->type, "base");
+  assert_string_equal(e->format, "raw");
+  assert_int_equal(e->locations->len, 1);
+  assert_false(e->deprecated);
+  g_autofree char *key = sl_market_entry_key(e);
+  g_autofree char *want_key = g_strdup_printf("%s/%s/2012-09-13T13:13:38Z", id, TM_ADA_EMAIL);
+  assert_string_equal(key, want_key);
+  g_autoptr(GDateTime) in2013 = g_date_time_new_utc(2013, 1, 1, 0, 0, 0);
+  g_autoptr(GDateTime) in2021 = g_date_time_new_utc(2021, 1, 1, 0, 0, 0);
+  assert_int_equal(sl_market_entry_status(e, in2013), SL_MARKET_STATUS_VALID);
+  assert_int_equal(sl_market_entry_status(e, in2021), SL_MARKET_STATUS_EXPIRED);
+  assert_string_equal(sl_market_status_name(SL_MARKET_STATUS_EXPIRED), "expired");
+
+  gsize dlen = 0;
+  g_autofree char *dep = sl_market_deprecate(doc, len, "security issue with app", o->pki->ada_c,
+                                             NULL, NULL, &dlen, &error);
+  assert_non_null(dep);
+  g_autoptr(SlMarketEntry) d = sl_market_validate(dep, dlen, SL_MARKET_CHECK_ALL, NULL, &error);
+  assert_non_null(d);
+  assert_true(d->deprecated);
+  assert_string_equal(d->deprecated_reason, "security issue with app");
+  assert_int_equal(sl_market_entry_status(d, in2013), SL_MARKET_STATUS_DEPRECATED);
+}
+
+/* "older than latest": one entry signed at three instants. */
+static void
+test_own_ordering(void **state)
+{
+  Own *o = *state;
+  SlMarketEntry *e[3];
+  for (int i = 0; i < 3; i++) {
+    g_autoptr(GDateTime) at = g_date_time_new_utc(2013, 3, 1 + i, 12, 0, 0);
+    gsize len = 0;
+    g_autofree char *doc = tm_signed_entry(o->image, NULL, NULL, o->pki->ada_c, at, &len);
+    e[i] = sl_market_entry_parse(doc, len, NULL);
+    assert_non_null(e[i]);
+  }
+  assert_true(sl_market_entry_is_newer(e[2], e[1]));
+  assert_true(sl_market_entry_is_newer(e[1], e[0]));
+  assert_true(sl_market_entry_compare_created(e[1], e[2]) < 0);
+  assert_false(sl_market_entry_is_newer(e[1], e[1]));
+  assert_false(sl_market_entry_is_newer(e[0], e[2]));
+  for (int i = 0; i < 3; i++)
+    sl_market_entry_free(e[i]);
+}
+
+static void
+test_own_p12(void **state)
+{
+  Own *o = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SlMarketCredentials) ada =
+      sl_market_credentials_load_p12(o->pki->ada_p12, TM_P12_PASSWORD, &error);
+  assert_non_null(ada);
+  const SlMarketSigner *s = sl_market_credentials_signer(ada);
+  assert_string_equal(s->subject, TM_ADA_SUBJECT);
+  assert_string_equal(s->issuer, s->subject);
+  assert_string_equal(s->email, TM_ADA_EMAIL);
+  g_autoptr(SlMarketCredentials) carl =
+      sl_market_credentials_load_p12(o->pki->carl_p12, TM_P12_PASSWORD, &error);
+  assert_non_null(carl);
+  s = sl_market_credentials_signer(carl);
+  assert_string_equal(s->subject, TM_CARL_SUBJECT);
+  assert_string_equal(s->issuer, TM_CA_SUBJECT);
+  assert_null(s->email);
+
+  assert_null(sl_market_credentials_load_p12(o->pki->ada_p12, "wrong", &error));
+  assert_int_equal(error->code, SL_ERROR_UNAUTHORIZED);
+  g_clear_error(&error);
+  assert_null(sl_market_credentials_load_p12("/nonexistent.p12", "x", &error));
+  assert_int_equal(error->code, SL_ERROR_NOT_FOUND);
+}
+
+/* ---- interoperability: the StratusLab 13.05 fixtures ------------------------ */
 
 /* Expected verdict of each fixture. NULL keyword = accepted. */
 typedef struct {
@@ -197,7 +465,7 @@ test_fixture_coverage(void **state)
 
 /* The upload rule set (no schema, signature required). */
 static void
-test_upload_checks(void **state)
+test_fixture_upload_checks(void **state)
 {
   (void)state;
   gsize len = 0;
@@ -213,7 +481,7 @@ test_upload_checks(void **state)
 }
 
 static void
-test_entry_fields(void **state)
+test_fixture_entry_fields(void **state)
 {
   (void)state;
   gsize len = 0;
@@ -268,7 +536,7 @@ test_entry_fields(void **state)
 
 /* "older than latest" and status of the marketplace server fixtures. */
 static void
-test_ordering(void **state)
+test_fixture_ordering(void **state)
 {
   (void)state;
   const char *names[] = {"marketplace-test-resources/valid-indate-older-signature.xml",
@@ -301,7 +569,7 @@ load_creds(const char *name)
 }
 
 static void
-test_p12(void **state)
+test_fixture_p12(void **state)
 {
   (void)state;
   g_autoptr(SlMarketCredentials) jane = load_creds("test.p12");
@@ -328,9 +596,17 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fixture_verdicts), cmocka_unit_test(test_fixture_coverage),
-      cmocka_unit_test(test_upload_checks),    cmocka_unit_test(test_entry_fields),
-      cmocka_unit_test(test_ordering),         cmocka_unit_test(test_p12),
+      cmocka_unit_test_setup_teardown(test_own_verdicts, own_setup, NULL),
+      cmocka_unit_test_setup_teardown(test_own_upload_checks, own_setup, NULL),
+      cmocka_unit_test_setup_teardown(test_own_entry_fields, own_setup, NULL),
+      cmocka_unit_test_setup_teardown(test_own_ordering, own_setup, NULL),
+      cmocka_unit_test_setup_teardown(test_own_p12, own_setup, NULL),
+      cmocka_unit_test(test_fixture_verdicts),
+      cmocka_unit_test(test_fixture_coverage),
+      cmocka_unit_test(test_fixture_upload_checks),
+      cmocka_unit_test(test_fixture_entry_fields),
+      cmocka_unit_test(test_fixture_ordering),
+      cmocka_unit_test(test_fixture_p12),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, NULL, own_teardown_all);
 }

@@ -208,10 +208,8 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_own_policy),
-      cmocka_unit_test(test_fixture_lists),
-      cmocka_unit_test(test_fixture_rules),
-      cmocka_unit_test(test_blacklists_alone),
+      cmocka_unit_test(test_own_policy),    cmocka_unit_test(test_fixture_lists),
+      cmocka_unit_test(test_fixture_rules), cmocka_unit_test(test_blacklists_alone),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
