@@ -3,8 +3,8 @@
  * fed line by line to a client that has commands waiting as the qemu driver
  * does (query-status, qom-list, device_del). */
 #include "fuzz.h"
-#include "hypervisor/qemu.h"
-#include "hypervisor/qmp.h"
+#include "hypervisor/qemu/events.h"
+#include "hypervisor/qemu/qmp.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
