@@ -66,7 +66,9 @@ fsync_dir(const char *dir)
 static void
 set_errno_error(GError **error, int e, const char *what, const char *path)
 {
-  g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "%s %s: %s", what, path, g_strerror(e));
+  /* a full file system (or quota) is the operator's to fix, not our bug */
+  int code = e == ENOSPC || e == EDQUOT ? SL_ERROR_UNAVAILABLE : SL_ERROR_INTERNAL;
+  g_set_error(error, SL_ERROR, code, "%s %s: %s", what, path, g_strerror(e));
 }
 
 /* rename(2) that never replaces an existing target. */
