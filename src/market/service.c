@@ -157,13 +157,19 @@ store_entry(SlMarketService *svc, const SlMarketEntry *entry, const char *data, 
     g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", parent, g_strerror(e));
     return NULL;
   }
+  gboolean existed = g_file_test(path, G_FILE_TEST_EXISTS);
   if (!g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
                                 &local)) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot store the entry: %s", local->message);
+    /* a full file system is the operator's to fix, not our bug */
+    gboolean full = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+    g_set_error(error, SL_ERROR, full ? SL_ERROR_UNAVAILABLE : SL_ERROR_INTERNAL,
+                "cannot store the entry: %s", local->message);
     return NULL;
   }
   g_autoptr(SlMarketRow) row = row_from_entry(entry, rel);
   if (!sl_store_market_insert(svc->store, row, &local)) {
+    if (!existed) /* no file without its row */
+      g_unlink(path);
     if (g_error_matches(local, SL_ERROR, SL_ERROR_INVALID))
       invalid(error, SL_ERROR_INVALID, local->message);
     else
