@@ -32,13 +32,25 @@ addf(GStrvBuilder *b, const char *opt, const char *fmt, ...)
   add(b, opt, val);
 }
 
+char *
+sl_qemu_node_name(const char *device_id)
+{
+  return g_strdup_printf("%s-bk", device_id);
+}
+
+json_t *
+sl_qemu_blockdev(const SlDiskSpec *d, gboolean readonly)
+{
+  g_autofree char *node = sl_qemu_node_name(d->id);
+  return json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "driver", d->format, "node-name", node,
+                   "read-only", readonly, "file", "driver", "file", "filename", d->path);
+}
+
 /* JSON -blockdev: format node "<id>-bk" over an anonymous file node. */
 static void
 add_blockdev(GStrvBuilder *b, const SlDiskSpec *d, gboolean readonly)
 {
-  g_autofree char *node = g_strdup_printf("%s-bk", d->id);
-  json_t *o = json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "driver", d->format, "node-name", node,
-                        "read-only", readonly, "file", "driver", "file", "filename", d->path);
+  json_t *o = sl_qemu_blockdev(d, readonly);
   g_autofree char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   add(b, "-blockdev", s);
