@@ -228,15 +228,12 @@ static void
 fake_query_status(SlDomain *dom, SlDomainStatusFunc status, gpointer data)
 {
   FakeDom *d = (FakeDom *)dom;
-  FakeOp *op = g_new0(FakeOp, 1);
-  op->d = d;
-  d->refs++;
-  op->kind = OP_STATUS;
+  GError *e = g_hash_table_contains(fake_vms, d->pub.run_dir)
+                  ? NULL
+                  : g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: no process", d->pub.id);
+  FakeOp *op = queue_op(d, OP_STATUS, NULL, NULL, e);
   op->status = status;
   op->data = data;
-  if (!g_hash_table_contains(fake_vms, d->pub.run_dir))
-    op->error = g_error_new(SL_ERROR, SL_ERROR_CONFLICT, "vm %s: no process", d->pub.id);
-  g_idle_add(run_op, op);
 }
 
 static void
