@@ -1,6 +1,8 @@
 /* test-market-service.c - the Marketplace service (src/market/service.c,
  * whitelist.c) over a real store: upload policy, latest flag, searches,
- * endorser whitelist with a test CA generated here (OpenSSL) and CRLs. */
+ * endorser whitelist with a test CA generated here (OpenSSL) and CRLs, all on
+ * entries the test makes; the StratusLab 13.05 fixture entries and stores as
+ * interoperability checks (skipped without ../shared/fixtures). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,10 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
+#include "helpers.h"
+#include "market-helpers.h"
+#include "market/build.h"
+#include "market/entry.h"
 #include "market/service.h"
 #include "market/sign.h"
 #include "util/error.h"
@@ -22,12 +28,8 @@
 static char *
 fixture(const char *dir, const char *name, gsize *len)
 {
-  const char *shared = g_getenv("SL_SHARED");
-  g_autofree char *path =
-      g_build_filename(shared ? shared : "../shared", "fixtures/stratuslab", dir, name, NULL);
-  char *data = NULL;
-  g_assert_true(g_file_get_contents(path, &data, len, NULL));
-  return data;
+  g_autofree char *rel = g_build_filename(dir, name, NULL);
+  return th_read_fixture(rel, len);
 }
 
 typedef struct {
@@ -98,6 +100,7 @@ static void
 test_fixture_rules(void **state)
 {
   (void)state;
+  th_need_fixtures();
   Env *e = env_new(NULL);
   g_autofree char *m1 = NULL, *m2 = NULL;
   assert_int_equal(upload_fixture(e, "valid.xml", &m1), 400);
@@ -142,169 +145,155 @@ test_fixture_rules(void **state)
   env_free(e);
 }
 
+/* ---- core: entries made by the test ---------------------------------------- */
+
+static TmPki *pki; /* made once for the program (RSA keys take time) */
+
+static int
+pki_setup(void **state)
+{
+  if (!pki)
+    pki = tm_pki_new();
+  *state = pki;
+  return 0;
+}
+
+static int
+pki_teardown_all(void **state)
+{
+  (void)state;
+  tm_pki_free(pki);
+  return 0;
+}
+
+static char *
+signed_at(const char *doc, gsize len, const SlMarketCredentials *creds, GDateTime *at, gsize *n)
+{
+  g_autoptr(GError) error = NULL;
+  char *s = sl_market_sign(doc, len, creds, NULL, at, n, &error);
+  if (!s)
+    fail_msg("%s", error->message);
+  return s;
+}
+
+/* Upload rules, latest flag, idempotent re-upload, stored bytes, status of a
+ * deprecating and an expired entry, history (the service's clock: NOW_2013). */
+static void
+test_own_rules(void **state)
+{
+  TmPki *p = *state;
+  Env *e = env_new(NULL);
+  g_autofree char *img = tm_image(e->dir, "a.img", 3000, 21);
+  g_autofree char *img2 = tm_image(e->dir, "b.img", 3000, 22);
+  g_autoptr(GDateTime) built = g_date_time_new_utc(2013, 1, 1, 0, 0, 0);
+  gsize ulen, nlen, olen, dlen, xlen;
+  g_autofree char *doc = tm_entry(img, built, NULL, &ulen);
+  g_autoptr(SlMarketEntry) parsed = sl_market_entry_parse(doc, ulen, NULL);
+  const char *id = parsed->identifier;
+  g_autofree char *m1 = NULL, *m2 = NULL;
+  assert_int_equal(upload(e, doc, ulen, NULL, &m1), 400);
+  assert_string_equal(m1, "invalid metadata: no signature");
+
+  g_autoptr(GDateTime) t_old = g_date_time_new_utc(2013, 3, 1, 10, 0, 0);
+  g_autoptr(GDateTime) t_new = g_date_time_new_utc(2013, 3, 5, 19, 14, 58);
+  g_autofree char *newer = signed_at(doc, ulen, p->ada_c, t_new, &nlen);
+  g_autofree char *older = signed_at(doc, ulen, p->ada_c, t_old, &olen);
+  assert_int_equal(upload(e, newer, nlen, NULL, NULL), 0);
+  assert_int_equal(upload(e, older, olen, NULL, &m2), 400);
+  assert_string_equal(m2, "invalid metadata: older than latest entry");
+  assert_int_equal(count(e, id, "valid"), 1);
+  /* identical re-upload: idempotent */
+  gboolean is_new = TRUE;
+  assert_int_equal(upload(e, newer, nlen, &is_new, NULL), 0);
+  assert_false(is_new);
+  /* the stored bytes are the uploaded ones */
+  g_autoptr(SlMarketRow) row =
+      sl_market_service_get(e->svc, id, TM_ADA_EMAIL, "2013-03-05T19:14:58Z", NULL);
+  assert_non_null(row);
+  assert_true(row->latest);
+  g_autoptr(GBytes) stored = sl_market_service_read(e->svc, row, NULL);
+  assert_int_equal(g_bytes_get_size(stored), nlen);
+  assert_memory_equal(g_bytes_get_data(stored, NULL), newer, nlen);
+  g_autoptr(GError) error = NULL;
+  assert_null(sl_market_service_get(e->svc, id, TM_ADA_EMAIL, "2000-01-01T00:00:00Z", &error));
+  assert_string_equal(error->message, "metadata entry not found.");
+  /* a newer deprecating entry hides the image from valid listings */
+  g_autoptr(GDateTime) t_dep = g_date_time_new_utc(2013, 3, 6, 0, 0, 0);
+  g_autofree char *dep =
+      sl_market_deprecate(newer, nlen, NULL, p->ada_c, NULL, t_dep, &dlen, &error);
+  assert_non_null(dep);
+  assert_int_equal(upload(e, dep, dlen, NULL, NULL), 0);
+  assert_int_equal(count(e, id, "valid"), 0);
+  assert_int_equal(count(e, id, "deprecated"), 1);
+  /* an entry past its validity */
+  g_autoptr(GDateTime) t_exp = g_date_time_new_utc(2013, 1, 2, 0, 0, 0);
+  g_autofree char *expired =
+      tm_signed_entry(img2, built, "2013-03-01T00:00:00Z", p->ada_c, t_exp, &xlen);
+  g_autoptr(SlMarketEntry) parsed2 = sl_market_entry_parse(expired, xlen, NULL);
+  assert_int_equal(upload(e, expired, xlen, NULL, NULL), 0);
+  assert_int_equal(count(e, parsed2->identifier, "valid"), 0);
+  assert_int_equal(count(e, parsed2->identifier, "expired"), 1);
+  /* history: with a created filter, non-latest rows are found */
+  SlMarketQuery q = {.identifier = id, .created = "2013-03-05T19:14:58Z"};
+  g_autoptr(GPtrArray) rows = sl_market_service_search(e->svc, &q, NULL, NULL, NULL);
+  assert_int_equal(rows->len, 1);
+  assert_false(((SlMarketRow *)rows->pdata[0])->latest);
+  env_free(e);
+}
+
 static void
 test_tamper_and_conflict(void **state)
 {
-  (void)state;
+  TmPki *p = *state;
   Env *e = env_new(NULL);
-  gsize len;
-  g_autofree char *d =
-      fixture("marketplace-test-resources", "valid-indate-newer-signature.xml", &len);
+  g_autofree char *img = tm_image(e->dir, "t.img", 3000, 31);
+  g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 1, 2, 3, 4, 5);
+  gsize len, ulen;
+  g_autofree char *unsigned_doc = tm_entry(img, now, NULL, &ulen);
+  g_autofree char *d = signed_at(unsigned_doc, ulen, p->ada_c, now, &len);
   /* one byte of the entry changed */
   g_autofree char *t = g_memdup2(d, len);
-  char *p = strstr(t, "ttylinux");
-  assert_non_null(p);
-  p[0] = 'T';
+  char *q = strstr(t, "ttylinux");
+  assert_non_null(q);
+  q[0] = 'T';
   g_autofree char *msg = NULL;
   assert_int_equal(upload(e, t, len, NULL, &msg), 400);
   assert_true(g_str_has_prefix(msg, "invalid metadata: signature validation"));
   /* endorsement not matching the certificate */
-  gsize ulen;
-  g_autofree char *unsigned_doc = fixture("metadata-test-resources", "valid-full.xml", &ulen);
-  g_autofree char *p12 = NULL;
-  gsize p12len;
-  p12 = fixture("metadata-test-resources", "test.p12", &p12len);
-  g_autoptr(SlMarketCredentials) creds =
-      sl_market_credentials_load_p12_data((guint8 *)p12, p12len, "XYZXYZ", NULL);
-  assert_non_null(creds);
-  g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 1, 2, 3, 4, 5);
+  g_autoptr(GString) edit = g_string_new(d);
+  assert_true(g_string_replace(edit, "<subject>CN=Ada Endorser", "<subject>CN=Mallory", 1) == 1);
   gsize slen;
-  g_autofree char *honest = sl_market_sign(unsigned_doc, ulen, creds, NULL, now, &slen, NULL);
-  assert_non_null(honest);
-  g_autoptr(GString) edit = g_string_new(honest);
-  assert_true(g_string_replace(edit, "<subject>CN=Jane Tester", "<subject>CN=Mallory", 1) == 1);
-  gsize flen = edit->len;
-  const char *filled = edit->str;
-  g_autofree char *forged = sl_market_sign_as_is(filled, flen, creds, &slen, NULL);
+  g_autofree char *forged = sl_market_sign_as_is(edit->str, edit->len, p->ada_c, &slen, NULL);
   assert_non_null(forged);
   g_clear_pointer(&msg, g_free);
   assert_int_equal(upload(e, forged, slen, NULL, &msg), 400);
   assert_non_null(strstr(msg, "endorser inconsistency"));
   /* same key, different bytes: 409 */
-  g_autofree char *a = sl_market_sign(unsigned_doc, ulen, creds, NULL, now, &slen, NULL);
-  assert_int_equal(upload(e, a, slen, NULL, NULL), 0);
+  assert_int_equal(upload(e, d, len, NULL, NULL), 0);
   g_autofree char *other = g_strdup(unsigned_doc);
   char *title = strstr(other, "</dcterms:description>");
   assert_non_null(title);
   title[-1] = '!';
   gsize blen;
-  g_autofree char *b = sl_market_sign(other, ulen, creds, NULL, now, &blen, NULL);
-  assert_non_null(b);
+  g_autofree char *b = signed_at(other, ulen, p->ada_c, now, &blen);
   g_clear_pointer(&msg, g_free);
   assert_int_equal(upload(e, b, blen, NULL, &msg), 409);
   /* size cap */
   SlMarketServiceConfig small = {.max_bytes = 100};
   Env *e2 = env_new(&small);
-  assert_int_equal(upload(e2, a, slen, NULL, NULL), 413);
+  assert_int_equal(upload(e2, d, len, NULL, NULL), 413);
   env_free(e2);
   env_free(e);
 }
 
 /* ---- whitelist with a generated CA -------------------------------------- */
 
-static EVP_PKEY *
-new_key(void)
-{
-  return EVP_RSA_gen(2048);
-}
-
-static X509 *
-new_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, long serial,
-         const char *email)
-{
-  X509 *c = X509_new();
-  X509_set_version(c, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(c), serial);
-  X509_gmtime_adj(X509_getm_notBefore(c), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(c), 86400);
-  X509_set_pubkey(c, key);
-  X509_NAME *n = X509_get_subject_name(c);
-  X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const guchar *)"EU", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const guchar *)"StratusLab Project", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const guchar *)cn, -1, -1, 0);
-  X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : n);
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer ? issuer : c, c, NULL, NULL, 0);
-  X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-                                            issuer ? "CA:FALSE" : "critical,CA:TRUE");
-  X509_add_ext(c, ext, -1);
-  X509_EXTENSION_free(ext);
-  if (!issuer) {
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
-    X509_add_ext(c, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  if (email) {
-    g_autofree char *san = g_strdup_printf("email:%s", email);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
-    X509_add_ext(c, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256());
-  return c;
-}
-
 static char *
-write_pem_cert(const char *dir, const char *name, X509 *cert)
+signed_entry(const char *image, SlMarketCredentials *creds, int second, gsize *len)
 {
-  char *path = g_build_filename(dir, name, NULL);
-  FILE *f = fopen(path, "w");
-  PEM_write_X509(f, cert);
-  fclose(f);
-  return path;
-}
-
-static char *
-write_crl(const char *dir, const char *name, X509 *ca, EVP_PKEY *ca_key, long revoked)
-{
-  X509_CRL *crl = X509_CRL_new();
-  X509_CRL_set_version(crl, 1);
-  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca));
-  ASN1_TIME *t = ASN1_TIME_adj(NULL, time(NULL), -1, 0);
-  X509_CRL_set1_lastUpdate(crl, t);
-  ASN1_TIME_free(t);
-  t = ASN1_TIME_adj(NULL, time(NULL), 1, 0);
-  X509_CRL_set1_nextUpdate(crl, t);
-  ASN1_TIME_free(t);
-  if (revoked) {
-    X509_REVOKED *r = X509_REVOKED_new();
-    ASN1_INTEGER *s = ASN1_INTEGER_new();
-    ASN1_INTEGER_set(s, revoked);
-    X509_REVOKED_set_serialNumber(r, s);
-    ASN1_INTEGER_free(s);
-    t = ASN1_TIME_adj(NULL, time(NULL), -1, 0);
-    X509_REVOKED_set_revocationDate(r, t);
-    ASN1_TIME_free(t);
-    X509_CRL_add0_revoked(crl, r);
-  }
-  X509_CRL_sign(crl, ca_key, EVP_sha256());
-  char *path = g_build_filename(dir, name, NULL);
-  FILE *f = fopen(path, "w");
-  PEM_write_X509_CRL(f, crl);
-  fclose(f);
-  X509_CRL_free(crl);
-  return path;
-}
-
-static SlMarketCredentials *
-creds_of(EVP_PKEY *key, X509 *cert)
-{
-  PKCS12 *p12 = PKCS12_create("pw", NULL, key, cert, NULL, 0, 0, 0, 0, 0);
-  guint8 *der = NULL;
-  int n = i2d_PKCS12(p12, &der);
-  SlMarketCredentials *c = sl_market_credentials_load_p12_data(der, (gsize)n, "pw", NULL);
-  OPENSSL_free(der);
-  PKCS12_free(p12);
-  return c;
-}
-
-static char *
-signed_entry(SlMarketCredentials *creds, int second, gsize *len)
-{
-  gsize ulen;
-  g_autofree char *doc = fixture("metadata-test-resources", "valid-full.xml", &ulen);
+  g_autoptr(GDateTime) built = g_date_time_new_utc(2013, 1, 1, 0, 0, 0);
   g_autoptr(GDateTime) now = g_date_time_new_utc(2013, 2, 3, 4, 5, second);
-  return sl_market_sign(doc, ulen, creds, NULL, now, len, NULL);
+  return tm_signed_entry(image, built, NULL, creds, now, len);
 }
 
 static void
@@ -313,29 +302,30 @@ test_whitelist(void **state)
   (void)state;
   sl_market_init();
   g_autofree char *tmp = g_dir_make_tmp("mpwl-XXXXXX", NULL);
-  EVP_PKEY *ca_key = new_key(), *jim_key = new_key(), *bob_key = new_key();
-  X509 *ca = new_cert(ca_key, "Certificate Authority", NULL, NULL, 1, NULL);
-  X509 *jim = new_cert(jim_key, "Jim Tester", ca, ca_key, 2, "jim.tester@example.org");
-  X509 *bob = new_cert(bob_key, "Bob Tester", ca, ca_key, 3, "bob.tester@example.org");
+  g_autofree char *image = tm_image(tmp, "test.img", 5000, 5);
+  EVP_PKEY *ca_key = tm_key(), *jim_key = tm_key(), *bob_key = tm_key();
+  X509 *ca = tm_cert(ca_key, "Certificate Authority", NULL, NULL, 1, NULL);
+  X509 *jim = tm_cert(jim_key, "Jim Tester", ca, ca_key, 2, "jim.tester@example.org");
+  X509 *bob = tm_cert(bob_key, "Bob Tester", ca, ca_key, 3, "bob.tester@example.org");
   /* a self-signed Jim, listed but not issued by the CA */
-  EVP_PKEY *fake_key = new_key();
-  X509 *fake = new_cert(fake_key, "Jim Tester", NULL, NULL, 4, "jim.fake@example.org");
-  g_autofree char *trust = write_pem_cert(tmp, "ca.pem", ca);
-  g_autofree char *crl_empty = write_crl(tmp, "crl-empty.pem", ca, ca_key, 0);
+  EVP_PKEY *fake_key = tm_key();
+  X509 *fake = tm_cert(fake_key, "Jim Tester", NULL, NULL, 4, "jim.fake@example.org");
+  g_autofree char *trust = tm_write_cert(tmp, "ca.pem", ca);
+  g_autofree char *crl_empty = tm_write_crl(tmp, "crl-empty.pem", ca, ca_key, 0);
   g_autofree char *crl_dir = g_build_filename(tmp, "crls", NULL);
   g_mkdir(crl_dir, 0700);
-  g_autofree char *crl_revoked = write_crl(crl_dir, "revoked.pem", ca, ca_key, 2);
+  g_autofree char *crl_revoked = tm_write_crl(crl_dir, "revoked.pem", ca, ca_key, 2);
   g_autofree char *wl = g_build_filename(tmp, "whitelist", NULL);
   g_file_set_contents(wl, "# endorsers\nCN = Jim Tester, O=StratusLab Project,C=EU\n", -1, NULL);
 
-  g_autoptr(SlMarketCredentials) jim_c = creds_of(jim_key, jim);
-  g_autoptr(SlMarketCredentials) bob_c = creds_of(bob_key, bob);
-  g_autoptr(SlMarketCredentials) fake_c = creds_of(fake_key, fake);
+  g_autoptr(SlMarketCredentials) jim_c = tm_creds(jim_key, jim);
+  g_autoptr(SlMarketCredentials) bob_c = tm_creds(bob_key, bob);
+  g_autoptr(SlMarketCredentials) fake_c = tm_creds(fake_key, fake);
   assert_non_null(jim_c);
   gsize jl, bl, fl;
-  g_autofree char *jim_doc = signed_entry(jim_c, 1, &jl);
-  g_autofree char *bob_doc = signed_entry(bob_c, 1, &bl);
-  g_autofree char *fake_doc = signed_entry(fake_c, 1, &fl);
+  g_autofree char *jim_doc = signed_entry(image, jim_c, 1, &jl);
+  g_autofree char *bob_doc = signed_entry(image, bob_c, 1, &bl);
+  g_autofree char *fake_doc = signed_entry(image, fake_c, 1, &fl);
   assert_non_null(jim_doc);
 
   SlMarketServiceConfig c = {.whitelist = wl, .truststore = trust, .crl = crl_empty};
@@ -358,21 +348,6 @@ test_whitelist(void **state)
   g_autoptr(GError) error = NULL;
   assert_null(sl_market_whitelist_load(wl, NULL, NULL, &error));
   g_clear_error(&error);
-  gsize jks_len;
-  g_autofree char *jks = fixture("marketplace-test-resources", "test-ca.jks", &jks_len);
-  g_autofree char *jks_path = g_build_filename(tmp, "test-ca.jks", NULL);
-  g_file_set_contents(jks_path, jks, (gssize)jks_len, NULL);
-  assert_null(sl_market_whitelist_load(wl, jks_path, NULL, &error));
-  assert_non_null(strstr(error->message, "PEM"));
-  g_clear_error(&error);
-  /* the fixture CRLs are signed by the fixture CA: loadable, not ours */
-  gsize crl_len;
-  g_autofree char *fcrl = fixture("marketplace-test-resources", "test-crl-revoked.pem", &crl_len);
-  g_autofree char *fcrl_path = g_build_filename(tmp, "fixture-crl.pem", NULL);
-  g_file_set_contents(fcrl_path, fcrl, (gssize)crl_len, NULL);
-  g_autoptr(SlMarketWhitelist) w = sl_market_whitelist_load(wl, trust, fcrl_path, &error);
-  assert_non_null(w);
-
   g_autofree char *n = sl_market_dn_normalize(" cn = Jim Tester ,O=StratusLab Project, C=EU ");
   assert_string_equal(n, "CN=Jim Tester,O=StratusLab Project,C=EU");
 
@@ -388,13 +363,47 @@ test_whitelist(void **state)
   g_assert_true(system(cmd) == 0);
 }
 
+/* Interoperability: the 13.05 Marketplace's Java key store is refused (PEM
+ * wanted), its CRLs (signed by the fixture CA) load. */
+static void
+test_fixture_whitelist_files(void **state)
+{
+  (void)state;
+  sl_market_init();
+  gsize jks_len;
+  g_autofree char *jks = fixture("marketplace-test-resources", "test-ca.jks", &jks_len);
+  g_autofree char *tmp = g_dir_make_tmp("mpwl-XXXXXX", NULL);
+  EVP_PKEY *ca_key = tm_key();
+  X509 *ca = tm_cert(ca_key, "Certificate Authority", NULL, NULL, 1, NULL);
+  g_autofree char *trust = tm_write_cert(tmp, "ca.pem", ca);
+  g_autofree char *wl = g_build_filename(tmp, "whitelist", NULL);
+  g_file_set_contents(wl, "# endorsers\nCN = Jim Tester, O=StratusLab Project,C=EU\n", -1, NULL);
+  g_autofree char *jks_path = g_build_filename(tmp, "test-ca.jks", NULL);
+  g_file_set_contents(jks_path, jks, (gssize)jks_len, NULL);
+  g_autoptr(GError) error = NULL;
+  assert_null(sl_market_whitelist_load(wl, jks_path, NULL, &error));
+  assert_non_null(strstr(error->message, "PEM"));
+  g_clear_error(&error);
+  gsize crl_len;
+  g_autofree char *fcrl = fixture("marketplace-test-resources", "test-crl-revoked.pem", &crl_len);
+  g_autofree char *fcrl_path = g_build_filename(tmp, "fixture-crl.pem", NULL);
+  g_file_set_contents(fcrl_path, fcrl, (gssize)crl_len, NULL);
+  g_autoptr(SlMarketWhitelist) w = sl_market_whitelist_load(wl, trust, fcrl_path, &error);
+  assert_non_null(w);
+  X509_free(ca);
+  EVP_PKEY_free(ca_key);
+  assert_int_equal(th_rm_tree(tmp), 0);
+}
+
 int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fixture_rules),
-      cmocka_unit_test(test_tamper_and_conflict),
+      cmocka_unit_test_setup_teardown(test_own_rules, pki_setup, NULL),
+      cmocka_unit_test_setup_teardown(test_tamper_and_conflict, pki_setup, NULL),
       cmocka_unit_test(test_whitelist),
+      cmocka_unit_test(test_fixture_rules),
+      cmocka_unit_test(test_fixture_whitelist_files),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, NULL, pki_teardown_all);
 }
