@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "cloud/cloud.h"
+#include "cloud/prolog.h"
 #include "market/client.h"
 
 #define SL_CLOUD_KILL_TIMEOUT_MS 5000 /* QMP quit, then SIGKILL */
@@ -38,7 +39,7 @@ struct SlCloud {
   gint64 host_ram; /* MiB, 0 = unknown */
   double cpu_overcommit, ram_overcommit;
   gint64 cap_cpu, cap_ram; /* capacity in vCPUs and MiB, -1 = unlimited */
-  guint prolog_delay_ms;   /* test hook ($SL_TEST_PROLOG_DELAY_MS) */
+  SlPrologConfig prolog;   /* what the Prolog steps use (prolog.h) */
   /* disks.c */
   SlPdisk *pdisk;         /* NULL: no persistent disks */
   char *node;             /* host name written into mount rows */
@@ -65,6 +66,11 @@ typedef struct {
   guint64 cpu_ticks;   /* utime + stime at the last sample */
   gint64 cpu_time;     /* monotonic µs of the last sample */
   gpointer save;       /* SaveJob* while the Epilog saves the disk (save.c) */
+  /* Prolog (lifecycle.c's step driver) */
+  SlVm *row;     /* the row and its definition, loaded once at the start */
+  char *run_dir; /* DATA/vms/<id> */
+  guint step;    /* index of the step in flight */
+  SlStepRun run;
 } Vm;
 
 /* lifecycle.c */
@@ -83,21 +89,15 @@ void sl_cloud_vm_adopt(Vm *vm, gboolean query);
 /* Restart the shutdown timer for `seconds`. */
 void sl_cloud_vm_arm_timeout(Vm *vm, guint seconds);
 void sl_cloud_rm_tree(const char *path);
-/* Prolog once the image is cached: the qcow2 overlay, then the next steps. */
-void sl_cloud_vm_overlay(Vm *vm);
-
-/* prolog fetch: Prolog downloads of an uncached Marketplace root image and of
- * the read-only disks that have a fetch, all at once; then
- * sl_cloud_vm_overlay(), or Failed with the first reason. */
-void sl_cloud_market_prolog(Vm *vm, const char *identifier, const SlVmDef *def);
-
 /* readonly.c: request time: resolves each read-only disk of the request (id
  * only) in place into its source (cached path or fetch); errors as
  * market/client.h's, prefixed "read-only disk <id>: ", and INVALID for an entry of a
  * kind other than disk or machine. Boot: adds them to s (read-only virtio,
  * serial = id). */
-gboolean sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error);
-gboolean sl_cloud_readonly_add_to_spec(SlCloud *c, const SlVmDef *def, SlVmSpec *s, GError **error);
+gboolean sl_cloud_readonly_resolve(SlMarketClient *market, SlImageCache *images,
+                                   GPtrArray *readonly, GError **error);
+gboolean sl_cloud_readonly_add_to_spec(SlImageCache *images, const SlVmDef *def, SlVmSpec *s,
+                                       GError **error);
 /* Resume the clean-up of a VM whose busy step has ended (after a kill). */
 void sl_cloud_vm_cleanup(Vm *vm);
 
@@ -123,7 +123,8 @@ char *sl_cloud_disk_device(const char *uuid); /* QEMU device id "pd-<hex>" */
  * uuids NULL-terminated or NULL. */
 gboolean sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms,
                                SlStoreVmCheckFunc check, gpointer check_data, GError **error);
-gboolean sl_cloud_disks_add_to_spec(SlCloud *c, gint64 id, SlVmSpec *spec, GError **error);
+gboolean sl_cloud_disks_add_to_spec(SlStore *store, SlPdisk *pdisk, gint64 id, SlVmSpec *spec,
+                                    GError **error);
 void sl_cloud_disks_release(SlCloud *c, gint64 id); /* after the process is gone */
 void sl_cloud_disks_device_deleted(Vm *vm, const char *device);
 void sl_cloud_disks_reconcile(Vm *vm); /* adopted VM: rows vs. list_disks */

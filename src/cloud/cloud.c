@@ -242,8 +242,14 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   g_mutex_init(&c->cpu_lock);
   c->cpu = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
-  c->prolog_delay_ms = cfg->prolog_delay_ms;
   c->market = cfg->market;
+  c->prolog = (SlPrologConfig){.store = store,
+                               .images = images,
+                               .market = cfg->market,
+                               .pdisk = cfg->pdisk,
+                               .qemu_img = c->qemu_img,
+                               .mkswap = c->mkswap,
+                               .pause_ms = cfg->prolog_delay_ms};
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
   sl_cloud_save_init(c, cfg);
@@ -394,7 +400,7 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
     if (image)
       def->root = sl_vm_def_image_new(NULL, image->path, image->kind ? image->kind : "raw");
   }
-  if (!def->root || !sl_cloud_readonly_resolve(c, def->readonly, error))
+  if (!def->root || !sl_cloud_readonly_resolve(c->market, c->images, def->readonly, error))
     return NULL;
   g_clear_pointer(&def->root->id, g_free); /* the row's image */
   if (def->readonly && def->readonly->len == 0)
@@ -495,6 +501,12 @@ sl_cloud_vm_list(SlCloud *c, const char *user, GError **error)
   }
   g_ptr_array_unref(all);
   return out;
+}
+
+int
+sl_cloud_vm_progress(SlCloud *c, const SlVm *v)
+{
+  return sl_cloud_prolog_progress(c->market, v);
 }
 
 /* ---- kill / shutdown (main context) --------------------------------------- */

@@ -197,15 +197,16 @@ sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms
 }
 
 gboolean
-sl_cloud_disks_add_to_spec(SlCloud *c, gint64 id, SlVmSpec *spec, GError **error)
+sl_cloud_disks_add_to_spec(SlStore *store, SlPdisk *pdisk, gint64 id, SlVmSpec *spec,
+                           GError **error)
 {
-  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(c->store, id, error);
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_vm(store, id, error);
   if (!mounts)
     return FALSE;
   for (guint i = 0; i < mounts->len; i++) {
     SlMount *m = mounts->pdata[i];
-    g_autoptr(SlDisk) d = sl_store_disk_get(c->store, m->disk_uuid, error);
-    g_autofree char *path = c->pdisk ? sl_pdisk_volume_path(c->pdisk, m->disk_uuid) : NULL;
+    g_autoptr(SlDisk) d = sl_store_disk_get(store, m->disk_uuid, error);
+    g_autofree char *path = pdisk ? sl_pdisk_volume_path(pdisk, m->disk_uuid) : NULL;
     if (!d || !path) {
       if (!d)
         g_prefix_error(error, "persistent disk: ");

@@ -20,15 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "context/cloudinit.h"
-#include "context/context.h"
+#include "cloud/prolog.h"
 #include "util/error.h"
-
-#define OVERLAY "disk.qcow2"
-#define SWAP "swap.img"
-#define VOLATILE "volatile.img"
-#define CONTEXT "context.iso"
-#define CLOUD_INIT "cloud-init.img" /* _CLOUD_INIT VFAT disk (docs/context.md) */
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -83,6 +76,8 @@ sl_cloud_vm_unref(Vm *vm)
     return;
   g_clear_handle_id(&vm->timer, g_source_remove);
   g_clear_pointer(&vm->dom, sl_domain_free);
+  g_clear_pointer(&vm->row, sl_vm_free);
+  g_free(vm->run_dir);
   g_slist_free_full(vm->waiters, (GDestroyNotify)sl_cloud_call_unref);
   g_free(vm);
 }
@@ -336,15 +331,7 @@ sl_cloud_vm_adopt(Vm *vm, gboolean query)
     g_debug("vm %s: nothing to adopt: %s", id, error->message);
 }
 
-/* ---- Prolog and Boot ------------------------------------------------------ */
-
-typedef void (*StepNext)(Vm *vm);
-
-typedef struct {
-  Vm *vm;
-  StepNext next;
-  const char *what;
-} Step;
+/* ---- Prolog and Boot: the step driver ---------------------------------------- */
 
 static void prolog_fail(Vm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void
@@ -357,60 +344,6 @@ prolog_fail(Vm *vm, const char *fmt, ...)
   sl_cloud_vm_finish(vm, SL_VM_FAILED, msg);
 }
 
-/* The VM may have been killed (or the cloud freed) while a step ran. */
-static gboolean
-still_wanted(Vm *vm)
-{
-  if (!vm->cloud)
-    return FALSE;
-  if (vm->cleanup) {
-    cleanup(vm);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-step_done(GObject *src, GAsyncResult *res, gpointer data)
-{
-  Step *st = data;
-  Vm *vm = st->vm;
-  g_autofree char *err_text = NULL;
-  g_autoptr(GError) error = NULL;
-  GSubprocess *proc = G_SUBPROCESS(src);
-  g_subprocess_communicate_utf8_finish(proc, res, NULL, &err_text, &error);
-  vm->busy = FALSE;
-  if (still_wanted(vm)) {
-    if (!error && !g_subprocess_get_successful(proc))
-      prolog_fail(vm, "%s failed: %s", st->what,
-                  err_text && *err_text ? err_text : "non-zero exit status");
-    else if (error)
-      prolog_fail(vm, "%s failed: %s", st->what, error->message);
-    else
-      st->next(vm);
-  }
-  sl_cloud_vm_unref(vm);
-  g_free(st);
-}
-
-static void
-run_step(Vm *vm, const char *what, const char *const *argv, StepNext next)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_newv(
-      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  if (!proc) {
-    prolog_fail(vm, "%s failed: %s", what, error->message);
-    return;
-  }
-  Step *st = g_new0(Step, 1);
-  st->vm = vm_ref(vm);
-  st->next = next;
-  st->what = what;
-  vm->busy = TRUE;
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, step_done, st);
-}
-
 static SlVm *
 load_row(Vm *vm)
 {
@@ -421,98 +354,59 @@ load_row(Vm *vm)
   return row;
 }
 
-static gboolean
-make_sparse(const char *path, guint64 bytes, GError **error)
-{
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0) {
-    int e = errno;
-    if (fd >= 0)
-      close(fd);
-    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", path, g_strerror(e));
-    return FALSE;
-  }
-  close(fd);
-  return TRUE;
-}
+/* Prolog, one step after the other (prolog.h), then Boot. */
+static void step_boot(SlStepRun *run);
 
-/* The hostname: the VM name when it is a valid host name, else vm-<id>. */
-static char *
-hostname_of(const SlVm *row)
-{
-  gboolean ok = row->name && row->name[0] && strlen(row->name) <= 63 && row->name[0] != '-';
-  for (const char *p = row->name; ok && *p; p++)
-    ok = g_ascii_isalnum(*p) || *p == '-';
-  return ok ? g_strdup(row->name) : g_strdup_printf("vm-%" G_GINT64_FORMAT, row->id);
-}
+static const SlCloudStep prolog_steps[] = {
+    {"fetch", TRUE, sl_cloud_prolog_fetch},
+    {"overlay", FALSE, sl_cloud_prolog_overlay},
+    {"pause", FALSE, sl_cloud_prolog_pause},
+    {"swap", FALSE, sl_cloud_prolog_swap},
+    {"volatile", FALSE, sl_cloud_prolog_volatile},
+    {"context", FALSE, sl_cloud_prolog_context},
+    {"boot", FALSE, step_boot},
+};
 
-static void boot(Vm *vm);
-
+/* The Prolog is over (Boot asked, or failed): drop what it held. */
 static void
-write_context(Vm *vm)
+prolog_end(Vm *vm)
 {
-  g_autoptr(SlVm) row = load_row(vm);
-  if (!row) {
-    prolog_fail(vm, "VM row vanished during Prolog");
-    return;
-  }
-  const SlVmDef *def = row->def;
-  g_autoptr(SlContext) ctx = sl_context_new();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *host = hostname_of(row);
-  gboolean ok = sl_context_set(ctx, "HOSTNAME", host, &error);
-  const char *key = def->public_key;
-  if (ok && key && *key)
-    ok = sl_context_set(ctx, "PUBLIC_KEY", key, &error);
-  for (char **p = def->context; ok && p && p[0] && p[1]; p += 2)
-    ok = sl_context_set(ctx, p[0], p[1], &error);
-  ok = ok && sl_cloudinit_add_keys(ctx, row->ip, &error);
-  g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
-  g_autofree char *ci = g_build_filename(run, CLOUD_INIT, NULL);
-  if (ok && sl_cloudinit_enabled(ctx) && !sl_cloudinit_write_disk(ctx, ci, &error)) {
-    prolog_fail(vm, "cloud-init disk: %s", error->message);
-    return;
-  }
-  g_autofree char *iso = g_build_filename(run, CONTEXT, NULL);
-  if (!ok || !sl_context_write_iso(ctx, iso, &error)) {
-    prolog_fail(vm, "context CD: %s", error->message);
-    return;
-  }
-  boot(vm);
+  g_clear_pointer(&vm->row, sl_vm_free);
+  g_clear_pointer(&vm->run_dir, g_free);
 }
 
 static void
-make_volatile(Vm *vm)
+run_step(Vm *vm)
 {
-  g_autoptr(SlVm) row = load_row(vm);
-  gint64 gib = row ? row->def->volatile_disk : 0;
-  g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
-  g_autofree char *path = g_build_filename(run, VOLATILE, NULL);
-  g_autoptr(GError) error = NULL;
-  if (gib > 0 && !make_sparse(path, (guint64)gib << 30, &error)) {
-    prolog_fail(vm, "volatile disk: %s", error->message);
-    return;
-  }
-  write_context(vm);
+  const SlCloudStep *st = &prolog_steps[vm->step];
+  g_debug("vm %" G_GINT64_FORMAT ": Prolog step %s", vm->id, st->name);
+  vm->busy = !st->detached;
+  vm_ref(vm); /* until the step is done */
+  st->run(&vm->run);
 }
 
+/* run->done of every step: the next one, or Failed with the step's error. */
 static void
-make_swap(Vm *vm)
+step_done(SlStepRun *run, const GError *error)
 {
-  g_autoptr(SlVm) row = load_row(vm);
-  if (!row || row->swap <= 0) {
-    make_volatile(vm);
-    return;
+  Vm *vm = run->data;
+  const SlCloudStep *st = &prolog_steps[vm->step];
+  if (!st->detached)
+    vm->busy = FALSE;
+  if (!vm->cloud) {         /* the cloud is gone: leave everything to the next start */
+  } else if (vm->cleanup) { /* killed meanwhile */
+    prolog_end(vm);
+    if (!st->detached) /* the clean-up waited for this step */
+      cleanup(vm);
+  } else if (error) {
+    prolog_end(vm);
+    sl_cloud_vm_finish(vm, SL_VM_FAILED, error->message);
+  } else if (++vm->step < G_N_ELEMENTS(prolog_steps)) {
+    run_step(vm);
+  } else {
+    prolog_end(vm);
   }
-  g_autofree char *run = sl_cloud_run_dir(vm->cloud, vm->id);
-  g_autofree char *path = g_build_filename(run, SWAP, NULL);
-  g_autoptr(GError) error = NULL;
-  if (!make_sparse(path, (guint64)row->swap << 20, &error)) {
-    prolog_fail(vm, "swap disk: %s", error->message);
-    return;
-  }
-  const char *argv[] = {vm->cloud->mkswap, "-q", path, NULL};
-  run_step(vm, "mkswap", argv, make_volatile);
+  sl_cloud_vm_unref(vm);
 }
 
 static void
@@ -530,94 +424,29 @@ started(SlDomain *dom, const GError *error, gpointer data)
     set_state(vm, SL_VM_RUNNING, NULL);
 }
 
-static SlDiskSpec *
-disk_spec(const char *id, const char *path, const char *format)
-{
-  SlDiskSpec *d = g_new0(SlDiskSpec, 1);
-  d->id = g_strdup(id);
-  d->path = g_strdup(path);
-  d->format = g_strdup(format);
-  d->kind = SL_DISK_DISK;
-  return d;
-}
-
+/* The last step: the hypervisor starts the VM the steps made. */
 static void
-boot(Vm *vm)
+step_boot(SlStepRun *run)
 {
+  Vm *vm = run->data;
   SlCloud *c = vm->cloud;
-  g_autoptr(SlVm) row = load_row(vm);
-  if (!row || !set_state(vm, SL_VM_BOOT, NULL)) {
-    prolog_fail(vm, "cannot record the Boot state");
-    return;
-  }
-  g_autofree char *run = sl_cloud_run_dir(c, vm->id);
-  g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, vm->id);
-  g_autoptr(SlVmSpec) s = sl_vm_spec_new(id, run);
-  g_free(s->name);
-  s->name = g_strdup(row->name);
-  s->vcpus = (guint)MAX(row->vcpu, 1);
-  s->ram_mib = (guint)MAX(row->ram, 16);
-  g_free(s->root.path);
-  s->root.path = g_build_filename(run, OVERLAY, NULL);
-  s->context_iso = g_build_filename(run, CONTEXT, NULL);
-  const SlVmDef *def = row->def;
-  if (def->volatile_disk > 0) {
-    g_autofree char *p = g_build_filename(run, VOLATILE, NULL);
-    sl_vm_spec_add_disk(s, "volatile", p, "raw", NULL, FALSE, SL_DISK_DISK);
-  }
-  g_autofree char *ci = g_build_filename(run, CLOUD_INIT, NULL);
-  if (g_file_test(ci, G_FILE_TEST_IS_REGULAR))
-    sl_vm_spec_add_disk(s, "cloudinit", ci, "raw", NULL, FALSE, SL_DISK_DISK);
-  if (row->swap > 0) {
-    g_autofree char *p = g_build_filename(run, SWAP, NULL);
-    s->swap = disk_spec("swap", p, "raw");
-  }
-  g_autoptr(GError) disk_error = NULL;
-  if (!sl_cloud_disks_add_to_spec(c, vm->id, s, &disk_error) ||
-      !sl_cloud_readonly_add_to_spec(c, def, s, &disk_error)) {
-    prolog_fail(vm, "%s", disk_error->message);
-    return;
-  }
-  s->public_ip = g_strdup(row->ip);
-  g_array_set_size(s->ports, 0);
-  if (def->ports)
-    g_array_append_vals(s->ports, def->ports->data, def->ports->len);
-  s->outbound = def->outbound;
   g_autoptr(GError) error = NULL;
-  vm->dom = c->hv->ops->start(c->hv, s, on_event, vm, started, vm, &error);
-  if (!vm->dom)
-    prolog_fail(vm, "%s", error->message);
-}
-
-/* Test hook ($SL_TEST_PROLOG_DELAY_MS): holds the VM in Prolog after the
- * overlay so that tests can interrupt Prolog. busy makes a kill wait. */
-static gboolean
-prolog_resume(gpointer data)
-{
-  Vm *vm = data;
-  vm->busy = FALSE;
-  if (still_wanted(vm))
-    make_swap(vm);
-  sl_cloud_vm_unref(vm);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-prolog_pause(Vm *vm)
-{
-  if (!vm->cloud->prolog_delay_ms) {
-    make_swap(vm);
+  if (!set_state(vm, SL_VM_BOOT, NULL)) {
+    g_set_error_literal(&error, SL_ERROR, SL_ERROR_INTERNAL, "cannot record the Boot state");
+    run->done(run, error);
     return;
   }
-  vm->busy = TRUE;
-  g_timeout_add(vm->cloud->prolog_delay_ms, prolog_resume, vm_ref(vm));
+  g_autoptr(SlVmSpec) s = sl_cloud_prolog_spec(run, &error);
+  if (s)
+    vm->dom = c->hv->ops->start(c->hv, s, on_event, vm, started, vm, &error);
+  run->done(run, vm->dom ? NULL : error);
 }
 
 void
 sl_cloud_vm_start(SlCloud *c, gint64 id)
 {
   Vm *vm = sl_cloud_vm_new(c, id, SL_VM_PENDING);
-  g_autoptr(SlVm) row = load_row(vm);
+  g_autoptr(SlVm) row = load_row(vm); /* the one read of the row and its definition */
   if (!row) {
     g_hash_table_remove(c->vms, &id);
     return;
@@ -627,50 +456,19 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
     sl_cloud_vm_finish(vm, row->state, NULL);
     return;
   }
-  const SlVmDef *def = row->def;
-  gboolean fetch = def->root && def->root->fetch;
-  for (guint i = 0; def->readonly && i < def->readonly->len; i++)
-    fetch = fetch || ((SlVmDefImage *)def->readonly->pdata[i])->fetch;
   if (!set_state(vm, SL_VM_PROLOG, NULL)) {
     prolog_fail(vm, "cannot record the Prolog state");
     return;
   }
-  g_autofree char *run = sl_cloud_run_dir(c, id);
-  if (g_mkdir_with_parents(run, 0700) != 0) {
-    prolog_fail(vm, "cannot create %s: %s", run, g_strerror(errno));
+  vm->run_dir = sl_cloud_run_dir(c, id);
+  if (g_mkdir_with_parents(vm->run_dir, 0700) != 0) {
+    prolog_fail(vm, "cannot create %s: %s", vm->run_dir, g_strerror(errno));
+    prolog_end(vm);
     return;
   }
-  if (fetch) /* Marketplace images not cached yet (market/client.c) */
-    sl_cloud_market_prolog(vm, row->image, def);
-  else
-    sl_cloud_vm_overlay(vm);
-}
-
-void
-sl_cloud_vm_overlay(Vm *vm)
-{
-  SlCloud *c = vm->cloud;
-  g_autoptr(SlVm) row = load_row(vm);
-  if (!row) {
-    prolog_fail(vm, "VM row vanished during Prolog");
-    return;
-  }
-  const SlVmDefImage *root = row->def->root;
-  g_autofree char *image = g_strdup(root ? root->path : NULL);
-  g_autofree char *kind = g_strdup(root ? root->format : NULL);
-  g_autoptr(SlImage) cached = image ? NULL : sl_image_cache_get(c->images, row->image, NULL);
-  if (cached) { /* downloaded in this Prolog */
-    image = g_strdup(cached->path);
-    kind = g_strdup(cached->kind);
-  }
-  if (!image || !g_file_test(image, G_FILE_TEST_IS_REGULAR)) {
-    prolog_fail(vm, "image %s is not in the image cache", row->image);
-    return;
-  }
-  g_autofree char *run = sl_cloud_run_dir(c, vm->id);
-  g_autofree char *overlay = g_build_filename(run, OVERLAY, NULL);
-  const char *argv[] = {
-      c->qemu_img, "create", "-q", "-f", "qcow2", "-b", image, "-F", kind && *kind ? kind : "raw",
-      overlay,     NULL};
-  run_step(vm, "qemu-img create", argv, prolog_pause);
+  vm->row = g_steal_pointer(&row);
+  vm->run = (SlStepRun){
+      .config = &c->prolog, .row = vm->row, .run_dir = vm->run_dir, .done = step_done, .data = vm};
+  vm->step = 0;
+  run_step(vm);
 }

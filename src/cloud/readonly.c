@@ -24,7 +24,8 @@ kind_accepted(const char *kind)
 }
 
 gboolean
-sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error)
+sl_cloud_readonly_resolve(SlMarketClient *market, SlImageCache *images, GPtrArray *readonly,
+                          GError **error)
 {
   if (!readonly)
     return TRUE;
@@ -48,10 +49,10 @@ sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error)
     g_autofree char *kind = NULL;
     g_autoptr(SlVmDefImage) source = NULL;
     GError *local = NULL;
-    if (c->market) {
-      source = sl_market_client_resolve(c->market, id, &kind, &local);
+    if (market) {
+      source = sl_market_client_resolve(market, id, &kind, &local);
     } else {
-      g_autoptr(SlImage) im = sl_image_cache_get(c->images, id, &local);
+      g_autoptr(SlImage) im = sl_image_cache_get(images, id, &local);
       if (im)
         source = sl_vm_def_image_new(id, im->path, im->kind ? im->kind : "raw");
     }
@@ -75,14 +76,14 @@ sl_cloud_readonly_resolve(SlCloud *c, GPtrArray *readonly, GError **error)
 }
 
 gboolean
-sl_cloud_readonly_add_to_spec(SlCloud *c, const SlVmDef *def, SlVmSpec *s, GError **error)
+sl_cloud_readonly_add_to_spec(SlImageCache *images, const SlVmDef *def, SlVmSpec *s, GError **error)
 {
   for (guint i = 0; def->readonly && i < def->readonly->len; i++) {
     const SlVmDefImage *ro = def->readonly->pdata[i];
     const char *id = ro->id;
     g_autofree char *path = g_strdup(ro->path);
     g_autofree char *kind = g_strdup(ro->format);
-    g_autoptr(SlImage) cached = path ? NULL : sl_image_cache_get(c->images, id, NULL);
+    g_autoptr(SlImage) cached = path ? NULL : sl_image_cache_get(images, id, NULL);
     if (cached) { /* downloaded in this Prolog */
       path = g_strdup(cached->path);
       g_free(kind);

@@ -20,6 +20,18 @@
 
 #include "util/error.h"
 
+/* What a restart does with a row, by the state it was left in: the phase
+ * the state belongs to decides. Prolog's steps (prolog.h) are not resumable,
+ * so a VM caught in them fails; the Epilog's (the save's table, save.h)
+ * resume at the last step recorded in state.json. */
+typedef enum { ADOPT, INTERRUPTED, EPILOG, FINISH } Restart;
+
+static const Restart on_restart[SL_VM_STATE_COUNT] = {
+    [SL_VM_PENDING] = INTERRUPTED, [SL_VM_PROLOG] = INTERRUPTED, [SL_VM_BOOT] = INTERRUPTED,
+    [SL_VM_RUNNING] = ADOPT,       [SL_VM_SHUTDOWN] = ADOPT,     [SL_VM_UNKNOWN] = ADOPT,
+    [SL_VM_EPILOG] = EPILOG,       [SL_VM_DONE] = FINISH,        [SL_VM_FAILED] = FINISH,
+};
+
 static void
 recover_row(SlCloud *c, SlVm *row, GHashTable *keep)
 {
@@ -28,11 +40,10 @@ recover_row(SlCloud *c, SlVm *row, GHashTable *keep)
     return;
   g_hash_table_add(keep, g_strdup_printf("%" G_GINT64_FORMAT, row->id));
   Vm *vm = sl_cloud_vm_new(c, row->id, s);
-  switch (s) {
-  case SL_VM_RUNNING:
-  case SL_VM_SHUTDOWN:
-  case SL_VM_UNKNOWN:
-    sl_cloud_vm_adopt(vm, TRUE);
+  Restart what = (unsigned)s < SL_VM_STATE_COUNT ? on_restart[s] : FINISH;
+  sl_cloud_vm_adopt(vm, what == ADOPT);
+  switch (what) {
+  case ADOPT:
     if (!vm->dom) {
       sl_cloud_vm_finish(vm, SL_VM_FAILED, "hypervisor process vanished while the daemon was down");
       return;
@@ -44,22 +55,17 @@ recover_row(SlCloud *c, SlVm *row, GHashTable *keep)
     }
     g_message("vm %" G_GINT64_FORMAT ": adopted (%s)", row->id, sl_vm_state_to_string(s));
     return;
-  case SL_VM_PENDING:
-  case SL_VM_PROLOG:
-  case SL_VM_BOOT: {
-    sl_cloud_vm_adopt(vm, FALSE);
+  case INTERRUPTED: {
     g_autofree char *why =
         g_strdup_printf("interrupted by a daemon restart during %s", sl_vm_state_to_string(s));
     sl_cloud_vm_finish(vm, SL_VM_FAILED, why);
     return;
   }
-  case SL_VM_EPILOG:
-    sl_cloud_vm_adopt(vm, FALSE);
+  case EPILOG:
     if (!sl_cloud_save_begin(vm))
       sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
     return;
-  default: /* Done / Failed with an address */
-    sl_cloud_vm_adopt(vm, FALSE);
+  case FINISH: /* Done / Failed with an address */
     sl_cloud_vm_finish(vm, s, NULL);
     return;
   }

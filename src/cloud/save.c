@@ -1,6 +1,7 @@
-/* save.c - orchestration of a VM save in the Epilog (main context): stop the
- * process, qemu-img convert (GSubprocess), then one worker-thread step after
- * the other, resuming from DATA/saves/<vm>/state.json. See save.h. */
+/* save.c - the Epilog of a VM created with `save` (main context): stop the
+ * process, then the table of save steps (below), one after the other, each
+ * recorded in DATA/saves/<vm>/state.json and resumed from there after a
+ * restart. See save.h. */
 #include "cloud/save-private.h"
 
 #include <errno.h>
@@ -9,21 +10,41 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/spawn.h"
 
-static const char *const step_names[SAVE_N_STEPS] = {"started", "converted", "hashed",   "signed",
-                                                     "volume",  "cached",    "uploaded", "mailed"};
+typedef gboolean (*StepFunc)(SaveJob *job, GError **error);
+static void convert(SaveJob *job);
+
+/* The Epilog's steps: the name recorded once a step is done, and how the
+ * next one is reached (a worker-thread step, or `main` in the main
+ * context). Every step is idempotent: a restart redoes the one that was
+ * running. */
+static const struct {
+  const char *name;
+  StepFunc worker;
+  void (*main)(SaveJob *job);
+} steps[SAVE_N_STEPS] = {
+    [SAVE_STARTED] = {"started", NULL, convert}, /* qemu-img convert, then sync */
+    [SAVE_CONVERTED] = {"converted", sl_save_step_hash, NULL},
+    [SAVE_HASHED] = {"hashed", sl_save_step_sign, NULL},
+    [SAVE_SIGNED] = {"signed", sl_save_step_volume, NULL},
+    [SAVE_VOLUME] = {"volume", sl_save_step_cache, NULL},
+    [SAVE_CACHED] = {"cached", sl_save_step_upload, NULL},
+    [SAVE_UPLOADED] = {"uploaded", sl_save_step_mail, NULL},
+    [SAVE_MAILED] = {"mailed", NULL, NULL}, /* the end: the VM goes Done */
+};
 
 const char *
 sl_save_step_name(SaveStep step)
 {
-  return step < SAVE_N_STEPS ? step_names[step] : "?";
+  return step < SAVE_N_STEPS ? steps[step].name : "?";
 }
 
 gboolean
 sl_save_step_from_name(const char *name, SaveStep *out)
 {
   for (int i = 0; i < SAVE_N_STEPS; i++)
-    if (g_strcmp0(name, step_names[i]) == 0) {
+    if (g_strcmp0(name, steps[i].name) == 0) {
       *out = (SaveStep)i;
       return TRUE;
     }
@@ -213,14 +234,6 @@ still_wanted(SaveJob *job)
   return TRUE;
 }
 
-typedef gboolean (*StepFunc)(SaveJob *job, GError **error);
-
-static const StepFunc worker_steps[SAVE_N_STEPS] = {
-    [SAVE_CONVERTED] = sl_save_step_hash, [SAVE_HASHED] = sl_save_step_sign,
-    [SAVE_SIGNED] = sl_save_step_volume,  [SAVE_VOLUME] = sl_save_step_cache,
-    [SAVE_CACHED] = sl_save_step_upload,  [SAVE_UPLOADED] = sl_save_step_mail,
-};
-
 static void
 worker(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
 {
@@ -268,21 +281,20 @@ run_worker(SaveJob *job, StepFunc fn)
 }
 
 static void
-converted(GObject *src, GAsyncResult *res, gpointer data)
+converted(SlProcess *proc, const SlSpawnResult *result, const GError *error, gpointer data)
 {
+  (void)proc;
   SaveJob *job = data;
-  GSubprocess *proc = G_SUBPROCESS(src);
-  g_autofree char *err_text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_subprocess_communicate_utf8_finish(proc, res, NULL, &err_text, &error);
   if (!still_wanted(job))
     return;
-  if (error)
+  if (error) {
     fail(job, "qemu-img convert: %s", error->message);
-  else if (!g_subprocess_get_successful(proc))
-    fail(job, "qemu-img convert: %s", err_text && *err_text ? g_strstrip(err_text) : "failed");
-  else
+  } else if (!sl_spawn_result_ok(result)) {
+    g_autofree char *err = g_strstrip(g_strdup(result->err ? result->err : ""));
+    fail(job, "qemu-img convert: %s", *err ? err : "failed");
+  } else {
     run_worker(job, sl_save_step_sync);
+  }
 }
 
 static void
@@ -296,14 +308,11 @@ convert(SaveJob *job)
     return;
   }
   const char *argv[] = {job->cloud->qemu_img, "convert", "-O", "raw", overlay, part, NULL};
+  SlSpawnOptions opts = {.argv = argv, .out = SL_SPAWN_SILENCE, .err = SL_SPAWN_CAPTURE};
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_newv(
-      argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  if (!proc) {
+  g_autoptr(SlProcess) proc = sl_process_spawn(&opts, converted, job, &error);
+  if (!proc)
     fail(job, "qemu-img convert: %s", error->message);
-    return;
-  }
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, converted, job);
 }
 
 static gboolean
@@ -337,15 +346,15 @@ next(SaveJob *job)
   job->pausing = FALSE;
   /* one line per step: the log's timestamps profile the save (bench/storage) */
   g_message("vm %" G_GINT64_FORMAT ": save step %s recorded", job->id, name);
-  if (job->step == SAVE_STARTED) {
-    convert(job);
-  } else if (job->step == SAVE_MAILED) {
+  if (steps[job->step].main) {
+    steps[job->step].main(job);
+  } else if (!steps[job->step].worker) {
     g_autofree char *notes = sl_save_notes(job);
     g_message("vm %" G_GINT64_FORMAT ": save of %s complete", job->id,
               json_string_value(json_object_get(job->state, "identifier")));
     finish(job, SL_VM_DONE, notes);
   } else {
-    run_worker(job, worker_steps[job->step]);
+    run_worker(job, steps[job->step].worker);
   }
 }
 
