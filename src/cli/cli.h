@@ -15,14 +15,7 @@
 #include <stdio.h>
 
 #include "config.h"
-
-/* Exit statuses of every command. */
-enum {
-  SL_EXIT_OK = 0,
-  SL_EXIT_FAILED = 1, /* refused or failed action: "  [ERROR] <msg>" */
-  SL_EXIT_USAGE = 2,  /* usage line + "<prog>: error: <msg>" */
-  SL_EXIT_NOT_IMPLEMENTED = 3,
-};
+#include "exit-status.h" /* SL_EXIT_*, SL_CLI_ERROR */
 
 typedef enum {
   SL_OPT_FLAG,   /* no argument; stores "1" (or `value` when set) */
@@ -85,10 +78,6 @@ extern const SlOption sl_opts_pat[];      /* --pat-enable --pat-service-host --p
 /* Option tables shared by several commands. */
 extern const SlOption sl_opts_run_instance[]; /* cmd-run-instance.c */
 extern const SlOption sl_opts_p12[];          /* cmd-sign-metadata.c: --p12-cert --p12-password */
-
-/* Error domain for the CLI: codes are exit statuses. */
-#define SL_CLI_ERROR (sl_cli_error_quark())
-GQuark sl_cli_error_quark(void);
 
 typedef enum {
   SL_PARSE_RUN,  /* go on with the command */

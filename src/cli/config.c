@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "cli.h"
+#include "exit-status.h"
 
 typedef struct {
   char *value;

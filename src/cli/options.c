@@ -6,8 +6,6 @@
 
 #include "cli.h"
 
-G_DEFINE_QUARK(sl - cli - error - quark, sl_cli_error)
-
 const SlOption sl_opts_base[] = {
     {.name = "verbose",
      .short_name = 'v',
