@@ -406,14 +406,13 @@ test_prolog_failure(void **state)
   assert_released(f, id);
 }
 
-/* A real overlay when qemu-img is installed: absolute backing path, base unchanged. */
+/* A real overlay (qemu-img; skipped, reason printed, when it is not installed):
+ * absolute backing path, base unchanged. */
 static void
 test_real_overlay(void **state)
 {
   Fx *f = *state;
-  g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
-  if (!qemu_img)
-    skip();
+  g_autofree char *qemu_img = th_tool("qemu-img");
   sl_cloud_free(f->cloud);
   f->cloud = new_cloud(f, "10.9.0.0/29", qemu_img, 60);
   gint64 id = create_one(f);

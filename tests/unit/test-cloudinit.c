@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "helpers.h"
 #include "context-args.h"
 #include "context/cloudinit.h"
 #include "context/vfat.h"
@@ -260,17 +261,6 @@ test_cli_context_object(void **state)
   json_decref(o);
 }
 
-static gboolean
-tool(const char *name)
-{
-  g_autofree gchar *p = g_find_program_in_path(name);
-  if (p == NULL) {
-    g_autofree gchar *s = g_build_filename("/usr/sbin", name, NULL);
-    return g_file_test(s, G_FILE_TEST_IS_EXECUTABLE);
-  }
-  return TRUE;
-}
-
 static gchar *
 sh(const char *cmd, int *status)
 {
@@ -314,16 +304,33 @@ test_vfat_disk(void **state)
   assert_memory_equal(bytes1, bytes2, len); /* deterministic */
   g_free(bytes1);
   g_free(bytes2);
-  int status = 0;
   g_autofree gchar *meta = sl_cloudinit_meta_js(ud);
   assert_string_equal(meta, "{\"user-data\": \"#!/bin/sh\\necho \\\"hi\\\" \\\\ \\t\xc3\xa9\\n\", "
                             "\"dsmode\": \"local\"}");
-  if (tool("fsck.vfat")) {
-    g_autofree gchar *cmd = g_strdup_printf("fsck.vfat -n '%s'", img);
+}
+
+/* The disk as the system tools read it (fsck.vfat, mtools, blkid; skipped,
+ * reason printed, when one is not installed). */
+static void
+test_vfat_disk_tools(void **state)
+{
+  (void)state;
+  const char *ud = "#!/bin/sh\necho \"hi\" \\ \t\xc3\xa9\n";
+  g_autoptr(SlContext) ctx = ci_context(ud, key_pub);
+  g_autofree gchar *img = g_build_filename(tmpdir, "ci-tools.img", NULL);
+  g_autoptr(GError) error = NULL;
+  assert_true(sl_cloudinit_write_disk(ctx, img, &error));
+  g_autofree gchar *meta = sl_cloudinit_meta_js(ud);
+  int status = 0;
+  {
+    g_autofree gchar *fsck = th_tool("fsck.vfat");
+    g_autofree gchar *cmd = g_strdup_printf("'%s' -n '%s'", fsck, img);
     g_autofree gchar *out = sh(cmd, &status);
     assert_true(g_spawn_check_wait_status(status, NULL));
   }
-  if (tool("mtype")) {
+  {
+    g_autofree gchar *mtype = th_tool("mtype");
+    g_autofree gchar *mdir = th_tool("mdir");
     g_autofree gchar *cmd = g_strdup_printf("MTOOLS_SKIP_CHECK=1 mtype -i '%s' ::/meta.js", img);
     g_autofree gchar *out = sh(cmd, &status);
     assert_string_equal(out, meta);
@@ -337,7 +344,8 @@ test_vfat_disk(void **state)
     assert_non_null(strstr(list, "::/meta.js\n"));
     assert_non_null(strstr(list, "::/root/.ssh/authorized_keys\n"));
   }
-  if (tool("blkid")) {
+  {
+    g_autofree gchar *blkid = th_tool("blkid");
     g_autofree gchar *cmd = g_strdup_printf("blkid -p -o value -s LABEL '%s'", img);
     g_autofree gchar *out = sh(cmd, &status);
     assert_string_equal(out, "_CLOUD_INIT\n");
@@ -425,7 +433,8 @@ main(void)
       cmocka_unit_test(test_multipart_layout),   cmocka_unit_test(test_none_last_wins),
       cmocka_unit_test(test_encode_errors),      cmocka_unit_test(test_parse_pairs),
       cmocka_unit_test(test_cli_context_object), cmocka_unit_test(test_vfat_disk),
-      cmocka_unit_test(test_vfat_limits),        cmocka_unit_test(test_derived_keys),
+      cmocka_unit_test(test_vfat_disk_tools),    cmocka_unit_test(test_vfat_limits),
+      cmocka_unit_test(test_derived_keys),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
