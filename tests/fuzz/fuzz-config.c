@@ -16,8 +16,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static const char *const keys[] = {"endpoint", "pdisk_endpoint", "marketplace_endpoint",
-                                   "username", "password", "selected_section", "key",
-                                   "instance_type", NULL};
+                                   "username", "password",       "selected_section",
+                                   "key",      "instance_type",  NULL};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

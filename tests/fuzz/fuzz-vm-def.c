@@ -41,8 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(GHashTable) fields =
       sl_http_parse_body(*type ? type : NULL, (const char *)data, size, &error);
   if (fields) {
-    static const char *const members[] = {"context", "persistent_disks", "readonly_disks",
-                                          "save"};
+    static const char *const members[] = {"context", "persistent_disks", "readonly_disks", "save"};
     g_autoptr(SlVmDef) def = sl_vm_def_new();
     def->image = g_strdup(g_hash_table_lookup(fields, "image"));
     def->public_key = g_strdup(g_hash_table_lookup(fields, "public_key"));
