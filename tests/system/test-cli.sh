@@ -8,7 +8,15 @@ commands=(copy-config describe-instance run-instance kill-instance shutdown-inst
   describe-volumes create-volume delete-volume attach-volume detach-volume update-volume
   build-metadata sign-metadata validate-metadata upload-metadata deprecate-metadata
   create-image upload-image connect-instance hash-password prepare-context run-cluster)
-expect "the guide's 22 commands are listed" test ${#commands[@]} -eq 22
+# The commands `stratus --help` lists: each of the guide's 22 is there, and
+# every listed command (the guide's and ours) gets the checks below.
+listed=$(stratus --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p')
+missing=()
+for c in "${commands[@]}"; do grep -qx -- "$c" <<<"$listed" || missing+=("$c"); done
+expect "stratus --help lists the guide's 22 commands (missing: ${missing[*]:-none})" \
+  test ${#missing[@]} -eq 0
+mapfile -t commands < <(printf '%s\n' "${commands[@]}" $listed | awk '!seen[$0]++')
+expect "at least the guide's 22 commands to check" test ${#commands[@]} -ge 22
 
 # Commands whose real work needs services not built yet (hot-plug, Marketplace, context).
 not_yet=(create-image
@@ -45,8 +53,7 @@ expect "one version everywhere" test "$(stratus-describe-volumes --version)" = "
 # Installed data files.
 prefix=$(dirname "$(dirname "$(command -v stratus)")")
 expect "reference config installed" test -f "$prefix/share/stratuslab/stratuslab-user.cfg.ref"
-for c in "${commands[@]}"; do
-  [ -L "$prefix/bin/stratus-$c" ] || fail "link stratus-$c installed"
-done
-pass "every stratus-<command> link installed"
+nolink=()
+for c in "${commands[@]}"; do [ -L "$prefix/bin/stratus-$c" ] || nolink+=("$c"); done
+expect "every stratus-<command> link installed (missing: ${nolink[*]:-none})" test ${#nolink[@]} -eq 0
 finish

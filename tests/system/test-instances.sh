@@ -67,13 +67,14 @@ printf '[default]\nusername = alice\npassword = alicepw1\n' >"$T_TMP/noendpoint.
 check_err "describe-instance needs an endpoint" 1 "Missing cloud endpoint" \
   stratus-describe-instance -c "$T_TMP/noendpoint.cfg"
 
-# The rest needs the VM service (src/cloud, src/api/vms.c) and a bootable image.
+# The rest needs the VM service: GET /vms/ must answer 200 (a dead daemon fails here).
 vms_status=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$SL_CA" -u alice:alicepw1 \
   "https://127.0.0.1:$SL_PORT/vms/")
 if [ "$vms_status" != 200 ]; then
-  echo "SKIP $T_NAME: VM flow (GET /vms/ answers $vms_status: no VM service yet)"
+  fail "GET /vms/ answers 200" "got '$vms_status'" "$(tail -20 "$SL_LOG")"
   finish; exit
 fi
+pass "GET /vms/ answers 200"
 check_err "describe unknown vm" 1 "^  \[ERROR\] Service error: " stratus-describe-instance -c "$A" 99999
 check_err "kill unknown vm" 1 "^  \[ERROR\] Service error: " stratus-kill-instance -c "$A" 99999
 check_err "shutdown unknown vm" 1 "^  \[ERROR\] Service error: " \
