@@ -1,6 +1,15 @@
 /* cloud.c - the public VM service: requests from worker threads, hand-off to
  * the main context, CPU sampling. See cloud.h for the threading model. */
-#include "cloud/cloud-private.h"
+#include "cloud/cloud.h"
+
+#include "cloud/call.h"
+#include "cloud/disks.h"
+#include "cloud/epilog.h"
+#include "cloud/instance.h"
+#include "cloud/lifecycle.h"
+#include "cloud/vm-limits.h"
+#include "cloud/prolog.h"
+#include "cloud/readonly.h"
 
 #include <errno.h>
 #include <string.h>
@@ -10,145 +19,9 @@
 #include "context/context.h"
 #include "util/error.h"
 
-#define CALL_TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define MAX_NUMBER 100
 #define MAX_VOLATILE_GIB 1024
 #define MAX_NAME 128
-
-/* ---- worker thread -> main context calls -------------------------------- */
-
-struct Call {
-  gint refs;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  GError *error;
-  SlCloud *cloud;
-  gint64 id;
-  gpointer data; /* sl_cloud_call_new_full */
-  GDestroyNotify data_free;
-};
-
-static Call *
-call_new(SlCloud *c, gint64 id)
-{
-  Call *call = g_new0(Call, 1);
-  call->refs = 1;
-  g_mutex_init(&call->lock);
-  g_cond_init(&call->cond);
-  call->cloud = c;
-  call->id = id;
-  return call;
-}
-
-static Call *
-call_ref(Call *call)
-{
-  g_atomic_int_inc(&call->refs);
-  return call;
-}
-
-void
-sl_cloud_call_unref(Call *call)
-{
-  if (!g_atomic_int_dec_and_test(&call->refs))
-    return;
-  g_mutex_clear(&call->lock);
-  g_cond_clear(&call->cond);
-  g_clear_error(&call->error);
-  if (call->data_free)
-    call->data_free(call->data);
-  g_free(call);
-}
-
-void
-sl_cloud_call_complete(Call *call, const GError *error)
-{
-  g_mutex_lock(&call->lock);
-  if (!call->done) {
-    call->done = TRUE;
-    if (error)
-      call->error = g_error_copy(error);
-    g_cond_broadcast(&call->cond);
-  }
-  g_mutex_unlock(&call->lock);
-}
-
-static gboolean
-call_is_done(Call *call)
-{
-  g_mutex_lock(&call->lock);
-  gboolean done = call->done;
-  g_mutex_unlock(&call->lock);
-  return done;
-}
-
-static gboolean
-wake(gpointer data)
-{
-  (void)data;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs fn(call) in the main context and waits (bounded) until the call is
- * completed. From a thread that can own the main context (tests, start-up),
- * fn runs here and the context is iterated meanwhile. */
-static gboolean
-call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error)
-{
-  gint64 deadline = g_get_monotonic_time() + CALL_TIMEOUT_US;
-  if (g_main_context_acquire(c->ctx)) {
-    fn(call_ref(call));
-    guint tick = g_timeout_add(200, wake, NULL); /* bounds each blocking iteration */
-    while (!call_is_done(call) && g_get_monotonic_time() < deadline) {
-      g_source_remove(tick);
-      tick = g_timeout_add(200, wake, NULL);
-      g_main_context_iteration(c->ctx, TRUE);
-    }
-    g_source_remove(tick);
-    g_main_context_release(c->ctx);
-  } else {
-    g_main_context_invoke(c->ctx, fn, call_ref(call));
-    g_mutex_lock(&call->lock);
-    while (!call->done)
-      if (!g_cond_wait_until(&call->cond, &call->lock, deadline))
-        break;
-    g_mutex_unlock(&call->lock);
-  }
-  g_mutex_lock(&call->lock);
-  gboolean done = call->done;
-  GError *e = call->error ? g_error_copy(call->error) : NULL;
-  g_mutex_unlock(&call->lock);
-  if (e) {
-    g_propagate_error(error, e);
-    return FALSE;
-  }
-  if (!done)
-    g_warning("vm %" G_GINT64_FORMAT ": still busy after %d s; answering now", call->id,
-              (int)(CALL_TIMEOUT_US / G_USEC_PER_SEC));
-  return TRUE;
-}
-
-Call *
-sl_cloud_call_new_full(SlCloud *c, gint64 id, gpointer data, GDestroyNotify free)
-{
-  Call *call = call_new(c, id);
-  call->data = data;
-  call->data_free = free;
-  return call;
-}
-
-gpointer
-sl_cloud_call_data(Call *call)
-{
-  return call->data;
-}
-
-gboolean
-sl_cloud_call_run(SlCloud *c, GSourceFunc fn, Call *call, GError **error)
-{
-  return call_run(c, fn, call, error);
-}
 
 /* ---- CPU sampling (main context) ----------------------------------------- */
 
@@ -243,13 +116,14 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   c->cpu = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   c->cpu_timer = g_timeout_add_seconds(c->cpu_sample_s, sample_cpu, c);
   c->market = cfg->market;
-  c->prolog = (SlPrologConfig){.store = store,
-                               .images = images,
-                               .market = cfg->market,
-                               .pdisk = cfg->pdisk,
-                               .qemu_img = c->qemu_img,
-                               .mkswap = c->mkswap,
-                               .pause_ms = cfg->prolog_delay_ms};
+  c->prolog = g_new(SlPrologConfig, 1);
+  *c->prolog = (SlPrologConfig){.store = store,
+                                .images = images,
+                                .market = cfg->market,
+                                .pdisk = cfg->pdisk,
+                                .qemu_img = c->qemu_img,
+                                .mkswap = c->mkswap,
+                                .pause_ms = cfg->prolog_delay_ms};
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
   sl_cloud_save_init(c, cfg);
@@ -280,6 +154,7 @@ sl_cloud_free(SlCloud *c)
   g_free(c->vms_dir);
   g_free(c->qemu_img);
   g_free(c->mkswap);
+  g_free(c->prolog);
   sl_cloud_disks_clear(c);
   g_free(c);
 }
@@ -415,8 +290,8 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
 static gboolean
 start_main(gpointer data)
 {
-  Call *call = data;
-  sl_cloud_vm_start(call->cloud, call->id);
+  SlCloudCall *call = data;
+  sl_cloud_vm_start(sl_cloud_call_owner(call), sl_cloud_call_id(call));
   sl_cloud_call_unref(call);
   return G_SOURCE_REMOVE;
 }
@@ -449,7 +324,7 @@ sl_cloud_vm_create(SlCloud *c, const char *user, const SlVmDef *r, GError **erro
   for (guint i = 0; i < vms->len; i++) {
     SlVm *v = vms->pdata[i];
     g_message("vm %" G_GINT64_FORMAT ": allocated for %s, address %s", v->id, user, v->ip);
-    g_main_context_invoke(c->ctx, start_main, call_new(c, v->id));
+    g_main_context_invoke(c->ctx, start_main, sl_cloud_call_new(c, v->id, NULL, NULL));
   }
   return g_steal_pointer(&vms);
 }
@@ -514,17 +389,18 @@ sl_cloud_vm_progress(SlCloud *c, const SlVm *v)
 static gboolean
 kill_main(gpointer data)
 {
-  Call *call = data;
-  SlCloud *c = call->cloud;
-  Vm *vm = g_hash_table_lookup(c->vms, &call->id);
+  SlCloudCall *call = data;
+  SlCloud *c = sl_cloud_call_owner(call);
+  gint64 id = sl_cloud_call_id(call);
+  Vm *vm = g_hash_table_lookup(c->vms, &id);
   if (vm && vm->cleaned) /* finished, about to leave the table: the row says the rest */
     vm = NULL;
   if (vm) {
-    vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
+    vm->waiters = g_slist_prepend(vm->waiters, sl_cloud_call_ref(call));
     sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
   } else {
     g_autoptr(GError) error = NULL;
-    g_autoptr(SlVm) row = sl_store_vm_get(c->store, call->id, &error);
+    g_autoptr(SlVm) row = sl_store_vm_get(c->store, id, &error);
     if (!row) {
       sl_cloud_call_complete(call, error);
     } else if (row->state == SL_VM_DONE && !row->ip) {
@@ -537,7 +413,7 @@ kill_main(gpointer data)
       sl_cloud_call_complete(call, ok ? NULL : error);
     } else { /* no live presence: just clean up what may be left */
       vm = sl_cloud_vm_new(c, row->id, row->state);
-      vm->waiters = g_slist_prepend(vm->waiters, call_ref(call));
+      vm->waiters = g_slist_prepend(vm->waiters, sl_cloud_call_ref(call));
       sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
     }
   }
@@ -548,12 +424,13 @@ kill_main(gpointer data)
 static gboolean
 shutdown_main(gpointer data)
 {
-  Call *call = data;
-  Vm *vm = g_hash_table_lookup(call->cloud->vms, &call->id);
+  SlCloudCall *call = data;
+  SlCloud *c = sl_cloud_call_owner(call);
+  gint64 id = sl_cloud_call_id(call);
+  Vm *vm = g_hash_table_lookup(c->vms, &id);
   g_autoptr(GError) error = NULL;
   if (!vm)
-    g_set_error(&error, SL_ERROR, SL_ERROR_CONFLICT, "VM %" G_GINT64_FORMAT " is not running",
-                call->id);
+    g_set_error(&error, SL_ERROR, SL_ERROR_CONFLICT, "VM %" G_GINT64_FORMAT " is not running", id);
   else
     sl_cloud_vm_powerdown(vm, &error);
   sl_cloud_call_complete(call, error);
@@ -567,8 +444,8 @@ act(SlCloud *c, const char *user, gint64 id, GSourceFunc fn, GError **error)
   g_autoptr(SlVm) v = sl_cloud_vm_get(c, user, id, error); /* rights first */
   if (!v)
     return NULL;
-  Call *call = call_new(c, id);
-  gboolean ok = call_run(c, fn, call, error);
+  SlCloudCall *call = sl_cloud_call_new(c, id, NULL, NULL);
+  gboolean ok = sl_cloud_call_run(c->ctx, fn, call, error);
   sl_cloud_call_unref(call);
   return ok ? sl_cloud_vm_get(c, user, id, error) : NULL;
 }

@@ -19,7 +19,9 @@
  * In-flight hot-plug operations are tracked per device in the main context,
  * so one device has at most one operation at a time.
  */
-#include "cloud/cloud-private.h"
+#include "cloud/disks.h"
+
+#include "cloud/call.h"
 
 #include "util/error.h"
 #include "util/testpoint.h"
@@ -30,21 +32,21 @@ typedef struct {
   SlCloud *cloud;
   Vm *vm; /* ref while the driver works (dropped in the main context) */
   gint64 id;
-  char *uuid, *device, *mount_id, *target, *key;
-  gboolean readonly;
-  GError *error; /* the driver's error (detach, while checking) */
-  gint finished; /* atomic: completed (the worker may have stopped waiting) */
+  char *user, *uuid, *device, *key;
+  SlMount *mount; /* the VM's mount row of the disk, once known */
+  GError *error;  /* the driver's error (detach, while checking) */
+  gint finished;  /* atomic: completed (the worker may have stopped waiting) */
 } DiskReq;
 
 static void
 req_free(gpointer p)
 {
   DiskReq *r = p;
+  g_free(r->user);
   g_free(r->uuid);
   g_free(r->device);
-  g_free(r->mount_id);
-  g_free(r->target);
   g_free(r->key);
+  g_clear_pointer(&r->mount, sl_mount_free);
   g_clear_error(&r->error);
   g_free(r);
 }
@@ -97,6 +99,18 @@ sl_cloud_disks_clear(SlCloud *c)
   g_free(c->node);
 }
 
+static gboolean
+of_data_type(const SlDisk *d, GError **error)
+{
+  if (d->type == SL_DISK_DATA_IMAGE_RAW_READ_WRITE || d->type == SL_DISK_DATA_IMAGE_RAW_READONLY)
+    return TRUE;
+  g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+              "disk (%s) is of type %s: only DATA_IMAGE_RAW_READ_WRITE and "
+              "DATA_IMAGE_RAW_READONLY disks can be attached",
+              d->uuid, sl_disk_type_to_string(d->type));
+  return FALSE;
+}
+
 /* A disk the user may attach: visible, owned, of a data type. */
 static SlDisk *
 attachable(SlCloud *c, const char *user, const char *uuid, const char *action, GError **error)
@@ -112,13 +126,8 @@ attachable(SlCloud *c, const char *user, const char *uuid, const char *action, G
     g_set_error(error, SL_ERROR, SL_ERROR_FORBIDDEN, "Not enough rights to %s disk", action);
     return NULL;
   }
-  if (d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE && d->type != SL_DISK_DATA_IMAGE_RAW_READONLY) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
-                "disk (%s) is of type %s: only DATA_IMAGE_RAW_READ_WRITE and "
-                "DATA_IMAGE_RAW_READONLY disks can be attached",
-                uuid, sl_disk_type_to_string(d->type));
+  if (!of_data_type(d, error))
     return NULL;
-  }
   return g_steal_pointer(&d);
 }
 
@@ -241,13 +250,13 @@ sl_cloud_disks_release(SlCloud *c, gint64 id)
 /* ---- hot-plug (main context) ---------------------------------------------- */
 
 static DiskReq *
-req_of(Call *call)
+req_of(SlCloudCall *call)
 {
   return sl_cloud_call_data(call);
 }
 
 static void
-req_complete(Call *call, const GError *error)
+req_complete(SlCloudCall *call, const GError *error)
 {
   DiskReq *r = req_of(call);
   if (r->key)
@@ -279,8 +288,7 @@ usable_vm(DiskReq *r, gboolean *busy, GError **error)
                 r->id);
     return NULL;
   }
-  r->vm = vm;
-  vm->refs++;
+  r->vm = sl_cloud_vm_ref(vm);
   return vm;
 }
 
@@ -288,39 +296,59 @@ static void
 attached(SlDomain *dom, const GError *error, gpointer data)
 {
   (void)dom;
-  Call *call = data;
+  SlCloudCall *call = data;
   DiskReq *r = req_of(call);
   if (error) {
-    drop_row(r->cloud, r->mount_id);
+    drop_row(r->cloud, r->mount->id);
+    g_clear_pointer(&r->mount, sl_mount_free);
     g_warning("vm %" G_GINT64_FORMAT ": hot-plug of %s failed: %s", r->id, r->uuid, error->message);
   } else {
     sl_testpoint("attach-device");
     g_message("vm %" G_GINT64_FORMAT ": attached disk %s as %s (%s)", r->id, r->uuid, r->device,
-              r->target);
+              r->mount->target);
   }
   req_complete(call, error);
 }
 
+/* The mount row, entering pdisk once (rights, exclusivity, limits, target:
+ * sl_pdisk_mount); a disk of the caller's that is not a data disk is
+ * refused first, from its row. *readonly: attach it read-only. */
+static SlMount *
+mount_row(DiskReq *r, gboolean *readonly, GError **error)
+{
+  SlCloud *c = r->cloud;
+  g_autoptr(SlDisk) d = sl_store_disk_get(c->store, r->uuid, NULL);
+  if (d && d->state == SL_DISK_STATE_READY && g_strcmp0(d->owner, r->user) == 0 &&
+      !of_data_type(d, error))
+    return NULL;
+  g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, r->id);
+  SlMount *m = sl_pdisk_mount(c->pdisk, r->user, r->uuid, c->node, vm_id, error);
+  *readonly = !d || d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE;
+  return m;
+}
+
+/* Attach: the VM is Running (checked here, once), then the row, then the
+ * device; a failed device_add removes the row again. */
 static gboolean
 attach_main(gpointer data)
 {
-  Call *call = data;
+  SlCloudCall *call = data;
   DiskReq *r = req_of(call);
   g_autoptr(GError) error = NULL;
-  gboolean busy = FALSE;
+  gboolean busy = FALSE, readonly = FALSE;
   Vm *vm = usable_vm(r, &busy, &error);
-  if (!vm) {
-    if (!busy) /* the VM stopped running meanwhile: the row is ours, undo it */
-      drop_row(r->cloud, r->mount_id);
+  if (vm)
+    r->mount = mount_row(r, &readonly, &error);
+  if (!r->mount) {
     req_complete(call, error);
     return G_SOURCE_REMOVE;
   }
-  g_autofree char *path = sl_pdisk_volume_path(r->cloud->pdisk, r->uuid);
+  g_autofree char *path = sl_pdisk_volume_path(r->cloud->pdisk, r->mount->disk_uuid);
   SlDiskSpec spec = {.id = r->device,
                      .path = path,
                      .format = (char *)"raw",
-                     .serial = r->uuid,
-                     .readonly = r->readonly,
+                     .serial = r->mount->disk_uuid,
+                     .readonly = readonly,
                      .kind = SL_DISK_DISK};
   sl_testpoint("attach-row");
   vm->dom->ops->attach_disk(vm->dom, &spec, attached, call);
@@ -328,11 +356,11 @@ attach_main(gpointer data)
 }
 
 static void
-detach_done(DiskReq *r, Call *call)
+detach_done(DiskReq *r, SlCloudCall *call)
 {
   sl_testpoint("detach-row");
-  drop_row(r->cloud, r->mount_id);
-  g_message("vm %" G_GINT64_FORMAT ": detached disk %s (%s)", r->id, r->uuid, r->target);
+  drop_row(r->cloud, r->mount->id);
+  g_message("vm %" G_GINT64_FORMAT ": detached disk %s (%s)", r->id, r->uuid, r->mount->target);
   req_complete(call, NULL);
 }
 
@@ -340,40 +368,66 @@ static void
 detach_checked(SlDomain *dom, char **ids, const GError *error, gpointer data)
 {
   (void)dom;
-  Call *call = data;
+  SlCloudCall *call = data;
   DiskReq *r = req_of(call);
   if (!error && !g_strv_contains((const char *const *)ids, r->device)) {
     detach_done(r, call); /* the device was already gone: the row was stale */
     return;
   }
+  g_clear_pointer(&r->mount, sl_mount_free);
   req_complete(call, r->error);
 }
 
 static void
 detached(SlDomain *dom, const GError *error, gpointer data)
 {
-  Call *call = data;
+  SlCloudCall *call = data;
   DiskReq *r = req_of(call);
   if (!error) {
     detach_done(r, call);
     return;
   }
   r->error = g_error_copy(error);
-  if (r->vm->dom == dom && !r->vm->dom_gone)
+  if (r->vm->dom == dom && !r->vm->dom_gone) {
     dom->ops->list_disks(dom, detach_checked, call);
-  else
+  } else {
+    g_clear_pointer(&r->mount, sl_mount_free);
     req_complete(call, error);
+  }
 }
 
+/* The VM's mount row of a disk the caller may detach (pdisk once). */
+static SlMount *
+attached_row(DiskReq *r, GError **error)
+{
+  g_autoptr(SlDisk) d = attachable(r->cloud, r->user, r->uuid, "detach", error);
+  if (!d)
+    return NULL;
+  g_autofree char *mid = mount_id(d->uuid, r->id);
+  g_autoptr(GError) local = NULL;
+  SlMount *m = sl_store_mount_get(r->cloud->store, mid, &local);
+  if (!m && g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND))
+    g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND,
+                "Disk have not been hot-plugged: disk (%s) is not attached to VM %" G_GINT64_FORMAT,
+                d->uuid, r->id);
+  else if (!m)
+    g_propagate_error(error, g_steal_pointer(&local));
+  return m;
+}
+
+/* Detach: the VM is Running (checked here, once), then device_del, the
+ * guest's DEVICE_DELETED, blockdev-del, and the row goes. */
 static gboolean
 detach_main(gpointer data)
 {
-  Call *call = data;
+  SlCloudCall *call = data;
   DiskReq *r = req_of(call);
   g_autoptr(GError) error = NULL;
   gboolean busy = FALSE;
   Vm *vm = usable_vm(r, &busy, &error);
-  if (!vm) {
+  if (vm)
+    r->mount = attached_row(r, &error);
+  if (!r->mount) {
     req_complete(call, error);
     return G_SOURCE_REMOVE;
   }
@@ -384,75 +438,53 @@ detach_main(gpointer data)
 
 /* ---- hot-plug (worker threads) -------------------------------------------- */
 
+/* The caller's VM (404 like an unknown one), then fn in the main context. */
 static SlMount *
-hotplug(SlCloud *c, gint64 id, SlMount *m, gboolean readonly, GSourceFunc fn, GError **error)
+hotplug(SlCloud *c, const char *user, gint64 id, const char *uuid, GSourceFunc fn, GError **error)
 {
+  g_autoptr(GError) local = NULL;
+  g_autoptr(SlVm) v = sl_store_vm_get(c->store, id, &local);
+  if (!v || g_strcmp0(v->owner, user) != 0) {
+    if (!v && !g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND))
+      g_propagate_error(error, g_steal_pointer(&local));
+    else
+      g_set_error(error, SL_ERROR, SL_ERROR_NOT_FOUND, "VM %" G_GINT64_FORMAT " does not exist",
+                  id);
+    return NULL;
+  }
+  if (!c->pdisk) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "the persistent disk service is off");
+    return NULL;
+  }
   DiskReq *r = g_new0(DiskReq, 1);
   r->cloud = c;
   r->id = id;
-  r->uuid = g_strdup(m->disk_uuid);
-  r->device = sl_cloud_disk_device(m->disk_uuid);
-  r->mount_id = g_strdup(m->id);
-  r->target = g_strdup(m->target);
-  r->readonly = readonly;
-  Call *call = sl_cloud_call_new_full(c, id, r, req_free);
-  gboolean ok = sl_cloud_call_run(c, fn, call, error);
+  r->user = g_strdup(user);
+  r->uuid = g_strdup(uuid ? uuid : "");
+  r->device = sl_cloud_disk_device(r->uuid);
+  SlCloudCall *call = sl_cloud_call_new(c, id, r, req_free);
+  gboolean ok = sl_cloud_call_run(c->ctx, fn, call, error);
   if (ok && !g_atomic_int_get(&r->finished)) {
     g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
                 "VM %" G_GINT64_FORMAT " has not %s disk (%s) yet; the operation goes on", id,
-                fn == attach_main ? "taken" : "released", m->disk_uuid);
+                fn == attach_main ? "taken" : "released", r->uuid);
     ok = FALSE;
   }
+  SlMount *m = ok && r->mount ? sl_mount_copy(r->mount) : NULL;
   sl_cloud_call_unref(call);
-  return ok ? sl_mount_copy(m) : NULL;
-}
-
-static SlVm *
-running_vm(SlCloud *c, const char *user, gint64 id, GError **error)
-{
-  g_autoptr(SlVm) v = sl_cloud_vm_get(c, user, id, error);
-  if (v && v->state != SL_VM_RUNNING) {
-    not_running(id, error);
-    return NULL;
-  }
-  return g_steal_pointer(&v);
+  return m;
 }
 
 SlMount *
 sl_cloud_vm_attach_disk(SlCloud *c, const char *user, gint64 id, const char *uuid, GError **error)
 {
-  g_autoptr(SlVm) v = running_vm(c, user, id, error);
-  g_autoptr(SlDisk) d = v ? attachable(c, user, uuid, "attach", error) : NULL;
-  if (!d)
-    return NULL;
-  g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, id);
-  g_autoptr(SlMount) m = sl_pdisk_mount(c->pdisk, user, d->uuid, c->node, vm_id, error);
-  if (!m)
-    return NULL;
-  return hotplug(c, id, m, d->type != SL_DISK_DATA_IMAGE_RAW_READ_WRITE, attach_main, error);
+  return hotplug(c, user, id, uuid, attach_main, error);
 }
 
 SlMount *
 sl_cloud_vm_detach_disk(SlCloud *c, const char *user, gint64 id, const char *uuid, GError **error)
 {
-  g_autoptr(SlVm) v = running_vm(c, user, id, error);
-  g_autoptr(SlDisk) d = v ? attachable(c, user, uuid, "detach", error) : NULL;
-  if (!d)
-    return NULL;
-  g_autofree char *mid = mount_id(d->uuid, id);
-  g_autoptr(GError) local = NULL;
-  g_autoptr(SlMount) m = sl_store_mount_get(c->store, mid, &local);
-  if (!m) {
-    if (g_error_matches(local, SL_ERROR, SL_ERROR_NOT_FOUND))
-      g_set_error(
-          error, SL_ERROR, SL_ERROR_NOT_FOUND,
-          "Disk have not been hot-plugged: disk (%s) is not attached to VM %" G_GINT64_FORMAT,
-          d->uuid, id);
-    else
-      g_propagate_error(error, g_steal_pointer(&local));
-    return NULL;
-  }
-  return hotplug(c, id, m, FALSE, detach_main, error);
+  return hotplug(c, user, id, uuid, detach_main, error);
 }
 
 GPtrArray *
@@ -524,7 +556,7 @@ sl_cloud_disks_reconcile(Vm *vm)
 {
   if (!vm->dom || vm->orphan)
     return;
-  vm->refs++;
+  sl_cloud_vm_ref(vm);
   vm->dom->ops->list_disks(vm->dom, reconciled, vm);
 }
 

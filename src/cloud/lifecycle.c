@@ -12,7 +12,7 @@
  * process, remove the run dir, release the address (that order: a row in
  * Done/Failed with an address is "clean-up pending" for recovery).
  */
-#include "cloud/cloud-private.h"
+#include "cloud/lifecycle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,33 +20,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloud/call.h"
+#include "cloud/disks.h"
+#include "cloud/epilog.h"
 #include "cloud/prolog.h"
 #include "util/error.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-char *
-sl_cloud_run_dir(SlCloud *c, gint64 id)
-{
-  g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT, id);
-  return g_build_filename(c->vms_dir, name, NULL);
-}
-
-void
-sl_cloud_rm_tree(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name(dir))) {
-    g_autofree char *p = g_build_filename(path, name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-      sl_cloud_rm_tree(p);
-    else if (g_unlink(p) != 0 && errno != ENOENT)
-      g_warning("cannot remove %s: %s", p, g_strerror(errno));
-  }
-  if (g_rmdir(path) != 0 && errno != ENOENT)
-    g_warning("cannot remove %s: %s", path, g_strerror(errno));
-}
 
 /* One line: newlines become "; ", surrounding blanks go. */
 static char *
@@ -60,40 +40,6 @@ one_line(const char *text)
       g_string_append_printf(s, "%s%s", s->len ? "; " : "", *l);
   }
   return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-static Vm *
-vm_ref(Vm *vm)
-{
-  vm->refs++;
-  return vm;
-}
-
-void
-sl_cloud_vm_unref(Vm *vm)
-{
-  if (--vm->refs > 0)
-    return;
-  g_clear_handle_id(&vm->timer, g_source_remove);
-  g_clear_pointer(&vm->dom, sl_domain_free);
-  g_clear_pointer(&vm->row, sl_vm_free);
-  g_free(vm->run_dir);
-  g_slist_free_full(vm->waiters, (GDestroyNotify)sl_cloud_call_unref);
-  g_free(vm);
-}
-
-Vm *
-sl_cloud_vm_new(SlCloud *c, gint64 id, SlVmState state)
-{
-  Vm *vm = g_new0(Vm, 1);
-  vm->cloud = c;
-  vm->refs = 1; /* the table's */
-  vm->id = id;
-  vm->state = state;
-  gint64 *key = g_new(gint64, 1);
-  *key = id;
-  g_hash_table_replace(c->vms, key, vm);
-  return vm;
 }
 
 /* Writes the new state; FALSE (logged) if the store refused. */
@@ -149,7 +95,7 @@ cleanup_files(Vm *vm)
     sl_cloud_call_complete(l->data, NULL);
   g_slist_free_full(w, (GDestroyNotify)sl_cloud_call_unref);
   /* leave the domain's callback before freeing it */
-  g_idle_add(drop_vm, vm_ref(vm));
+  g_idle_add(drop_vm, sl_cloud_vm_ref(vm));
 }
 
 static void
@@ -164,7 +110,7 @@ destroyed(SlDomain *dom, const GError *error, gpointer data)
 }
 
 static void
-cleanup(Vm *vm)
+clean_up(Vm *vm)
 {
   g_clear_handle_id(&vm->timer, g_source_remove);
   if (vm->busy) /* the Prolog step in flight calls us back when it ends */
@@ -180,12 +126,6 @@ cleanup(Vm *vm)
 }
 
 void
-sl_cloud_vm_cleanup(Vm *vm)
-{
-  cleanup(vm);
-}
-
-void
 sl_cloud_vm_finish(Vm *vm, SlVmState state, const char *reason)
 {
   g_autofree char *line = reason ? one_line(reason) : NULL;
@@ -194,19 +134,34 @@ sl_cloud_vm_finish(Vm *vm, SlVmState state, const char *reason)
   if (vm->cleanup)
     return;
   vm->cleanup = TRUE;
-  cleanup(vm);
+  clean_up(vm);
 }
 
 /* ---- events -------------------------------------------------------------- */
+
+/* The save (the Epilog's steps) has ended. */
+static void
+saved(Vm *vm, SlVmState state, const char *reason)
+{
+  if (vm->cleanup) /* killed meanwhile: Done is written, finish the clean-up */
+    clean_up(vm);
+  else
+    sl_cloud_vm_finish(vm, state, reason);
+}
+
+void
+sl_cloud_vm_resume_epilog(Vm *vm)
+{
+  if (!sl_cloud_save_begin(vm, saved)) /* --save: the save finishes the VM (save.c) */
+    sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+}
 
 static void
 epilog(Vm *vm, const char *why)
 {
   g_message("vm %" G_GINT64_FORMAT ": %s", vm->id, why);
   set_state(vm, SL_VM_EPILOG, NULL);
-  if (sl_cloud_save_begin(vm)) /* --save: the save finishes the VM (save.c) */
-    return;
-  sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+  sl_cloud_vm_resume_epilog(vm);
 }
 
 static void
@@ -357,6 +312,13 @@ load_row(Vm *vm)
 /* Prolog, one step after the other (prolog.h), then Boot. */
 static void step_boot(SlStepRun *run);
 
+/* One VM's Prolog: what the steps see, and what the driver owns. */
+typedef struct {
+  SlStepRun run; /* first: the steps' view */
+  SlVm *row;
+  char *run_dir;
+} Prolog;
+
 static const SlCloudStep prolog_steps[] = {
     {"fetch", TRUE, sl_cloud_prolog_fetch},
     {"overlay", FALSE, sl_cloud_prolog_overlay},
@@ -371,8 +333,12 @@ static const SlCloudStep prolog_steps[] = {
 static void
 prolog_end(Vm *vm)
 {
-  g_clear_pointer(&vm->row, sl_vm_free);
-  g_clear_pointer(&vm->run_dir, g_free);
+  Prolog *p = (Prolog *)g_steal_pointer(&vm->run);
+  if (!p)
+    return;
+  sl_vm_free(p->row);
+  g_free(p->run_dir);
+  g_free(p);
 }
 
 static void
@@ -380,9 +346,9 @@ run_step(Vm *vm)
 {
   const SlCloudStep *st = &prolog_steps[vm->step];
   g_debug("vm %" G_GINT64_FORMAT ": Prolog step %s", vm->id, st->name);
-  vm->busy = !st->detached;
-  vm_ref(vm); /* until the step is done */
-  st->run(&vm->run);
+  vm->busy = !st->no_wait;
+  sl_cloud_vm_ref(vm); /* until the step is done */
+  st->run(vm->run);
 }
 
 /* run->done of every step: the next one, or Failed with the step's error. */
@@ -391,13 +357,14 @@ step_done(SlStepRun *run, const GError *error)
 {
   Vm *vm = run->data;
   const SlCloudStep *st = &prolog_steps[vm->step];
-  if (!st->detached)
+  if (!st->no_wait)
     vm->busy = FALSE;
-  if (!vm->cloud) {         /* the cloud is gone: leave everything to the next start */
+  if (!vm->cloud) { /* the cloud is gone: leave everything to the next start */
+    prolog_end(vm);
   } else if (vm->cleanup) { /* killed meanwhile */
     prolog_end(vm);
-    if (!st->detached) /* the clean-up waited for this step */
-      cleanup(vm);
+    if (!st->no_wait) /* the clean-up waited for this step */
+      clean_up(vm);
   } else if (error) {
     prolog_end(vm);
     sl_cloud_vm_finish(vm, SL_VM_FAILED, error->message);
@@ -460,15 +427,17 @@ sl_cloud_vm_start(SlCloud *c, gint64 id)
     prolog_fail(vm, "cannot record the Prolog state");
     return;
   }
-  vm->run_dir = sl_cloud_run_dir(c, id);
-  if (g_mkdir_with_parents(vm->run_dir, 0700) != 0) {
-    prolog_fail(vm, "cannot create %s: %s", vm->run_dir, g_strerror(errno));
-    prolog_end(vm);
+  g_autofree char *run_dir = sl_cloud_run_dir(c, id);
+  if (g_mkdir_with_parents(run_dir, 0700) != 0) {
+    prolog_fail(vm, "cannot create %s: %s", run_dir, g_strerror(errno));
     return;
   }
-  vm->row = g_steal_pointer(&row);
-  vm->run = (SlStepRun){
-      .config = &c->prolog, .row = vm->row, .run_dir = vm->run_dir, .done = step_done, .data = vm};
+  Prolog *p = g_new0(Prolog, 1);
+  p->row = g_steal_pointer(&row);
+  p->run_dir = g_steal_pointer(&run_dir);
+  p->run = (SlStepRun){
+      .config = c->prolog, .row = p->row, .run_dir = p->run_dir, .done = step_done, .data = vm};
+  vm->run = &p->run;
   vm->step = 0;
   run_step(vm);
 }

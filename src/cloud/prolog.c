@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cloud/cloud-private.h"
+#include "cloud/disks.h"
+#include "cloud/readonly.h"
 #include "context/cloudinit.h"
 #include "context/context.h"
 #include "util/error.h"

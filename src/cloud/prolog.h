@@ -9,7 +9,7 @@
  * run dir.
  *
  *   fetch     Marketplace downloads of uncached root and read-only images
- *             (all at once, market/client.h); detached: a kill does not wait
+ *             (all at once, market/client.h); a kill does not wait for it
  *   overlay   qemu-img create -f qcow2 -b <cached image> disk.qcow2
  *   pause     test hook: $SL_TEST_PROLOG_DELAY_MS
  *   swap      sparse swap.img + mkswap, when swap > 0
@@ -28,7 +28,7 @@
 #include "store/store.h"
 
 /* What the steps use of the cloud (read-only). */
-typedef struct {
+typedef struct SlPrologConfig {
   SlStore *store;
   SlImageCache *images;
   SlMarketClient *market; /* NULL: cached images only */
@@ -37,19 +37,18 @@ typedef struct {
   guint pause_ms; /* test hook after the overlay; 0 = none */
 } SlPrologConfig;
 
-typedef struct SlStepRun SlStepRun;
-struct SlStepRun {
+typedef struct SlStepRun {
   const SlPrologConfig *config;
   const SlVm *row;     /* the VM's row and definition, loaded once for the Prolog */
   const char *run_dir; /* DATA/vms/<id> (made before the first step) */
   /* the driver's: the step ends (error NULL: go on) */
-  void (*done)(SlStepRun *run, const GError *error);
+  void (*done)(struct SlStepRun *run, const GError *error);
   gpointer data; /* the driver's */
-};
+} SlStepRun;
 
 typedef struct {
   const char *name;
-  gboolean detached; /* a kill does not wait for it to end */
+  gboolean no_wait; /* a kill does not wait for it to end (shared downloads) */
   void (*run)(SlStepRun *run);
 } SlCloudStep;
 

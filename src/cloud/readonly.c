@@ -8,7 +8,7 @@
  * with read-only=on, so any number of VMs share it under shared read locks);
  * nothing is copied per VM and nothing is deleted at kill.
  */
-#include "cloud/cloud-private.h"
+#include "cloud/readonly.h"
 
 #include <string.h>
 

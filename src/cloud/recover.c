@@ -14,7 +14,12 @@
  *  Done / Failed with an address still held: finish the clean-up.
  *  Run dirs with no VM holding resources: any process destroyed, dir removed.
  */
-#include "cloud/cloud-private.h"
+#include "cloud/cloud.h"
+
+#include "cloud/disks.h"
+#include "cloud/epilog.h"
+#include "cloud/instance.h"
+#include "cloud/lifecycle.h"
 
 #include <stdlib.h>
 
@@ -62,8 +67,7 @@ recover_row(SlCloud *c, SlVm *row, GHashTable *keep)
     return;
   }
   case EPILOG:
-    if (!sl_cloud_save_begin(vm))
-      sl_cloud_vm_finish(vm, SL_VM_DONE, NULL);
+    sl_cloud_vm_resume_epilog(vm);
     return;
   case FINISH: /* Done / Failed with an address */
     sl_cloud_vm_finish(vm, s, NULL);

@@ -1,7 +1,7 @@
 /* save-steps.c - the work of each save step (worker threads), the upload,
  * the mail body and the [mail]/[marketplace]/[endorser] settings. See save.h
  * for the flow; every step is idempotent and records the next one. */
-#include "cloud/save-private.h"
+#include "cloud/save-steps.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -2,7 +2,9 @@
  * process, then the table of save steps (below), one after the other, each
  * recorded in DATA/saves/<vm>/state.json and resumed from there after a
  * restart. See save.h. */
-#include "cloud/save-private.h"
+#include "cloud/epilog.h"
+
+#include "cloud/save-steps.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -15,41 +17,23 @@
 typedef gboolean (*StepFunc)(SaveJob *job, GError **error);
 static void convert(SaveJob *job);
 
-/* The Epilog's steps: the name recorded once a step is done, and how the
+/* The Epilog's steps, by the step recorded (save-job.h names them): how the
  * next one is reached (a worker-thread step, or `main` in the main
  * context). Every step is idempotent: a restart redoes the one that was
  * running. */
 static const struct {
-  const char *name;
   StepFunc worker;
   void (*main)(SaveJob *job);
 } steps[SAVE_N_STEPS] = {
-    [SAVE_STARTED] = {"started", NULL, convert}, /* qemu-img convert, then sync */
-    [SAVE_CONVERTED] = {"converted", sl_save_step_hash, NULL},
-    [SAVE_HASHED] = {"hashed", sl_save_step_sign, NULL},
-    [SAVE_SIGNED] = {"signed", sl_save_step_volume, NULL},
-    [SAVE_VOLUME] = {"volume", sl_save_step_cache, NULL},
-    [SAVE_CACHED] = {"cached", sl_save_step_upload, NULL},
-    [SAVE_UPLOADED] = {"uploaded", sl_save_step_mail, NULL},
-    [SAVE_MAILED] = {"mailed", NULL, NULL}, /* the end: the VM goes Done */
+    [SAVE_STARTED] = {NULL, convert}, /* qemu-img convert, then sync */
+    [SAVE_CONVERTED] = {sl_save_step_hash, NULL},
+    [SAVE_HASHED] = {sl_save_step_sign, NULL},
+    [SAVE_SIGNED] = {sl_save_step_volume, NULL},
+    [SAVE_VOLUME] = {sl_save_step_cache, NULL},
+    [SAVE_CACHED] = {sl_save_step_upload, NULL},
+    [SAVE_UPLOADED] = {sl_save_step_mail, NULL},
+    [SAVE_MAILED] = {NULL, NULL}, /* the end: the VM goes Done */
 };
-
-const char *
-sl_save_step_name(SaveStep step)
-{
-  return step < SAVE_N_STEPS ? steps[step].name : "?";
-}
-
-gboolean
-sl_save_step_from_name(const char *name, SaveStep *out)
-{
-  for (int i = 0; i < SAVE_N_STEPS; i++)
-    if (g_strcmp0(name, steps[i].name) == 0) {
-      *out = (SaveStep)i;
-      return TRUE;
-    }
-  return FALSE;
-}
 
 /* ---- cloud-wide ---------------------------------------------------------------- */
 
@@ -117,55 +101,6 @@ sl_cloud_set_save_hooks(SlCloud *c, const SlSaveHooks *hooks)
   sc->hooks.stop_after = sc->hooks_stop_after;
 }
 
-/* ---- job state --------------------------------------------------------------------- */
-
-char *
-sl_save_path(SaveJob *job, const char *name)
-{
-  return g_build_filename(job->dir, name, NULL);
-}
-
-gboolean
-sl_save_persist(SaveJob *job, SaveStep step, GError **error)
-{
-  json_object_set_new(job->state, "step", json_string(sl_save_step_name(step)));
-  g_autofree char *text = json_dumps(job->state, JSON_INDENT(1) | JSON_SORT_KEYS);
-  g_autofree char *path = sl_save_path(job, "state.json");
-  if (!text || !g_file_set_contents_full(
-                   path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                   0600, error))
-    return FALSE;
-  job->step = step;
-  return TRUE;
-}
-
-void
-sl_save_note(SaveJob *job, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  json_t *notes = json_object_get(job->state, "notes");
-  if (!json_is_array(notes)) {
-    notes = json_array();
-    json_object_set_new(job->state, "notes", notes);
-  }
-  json_array_append_new(notes, json_string(msg));
-}
-
-char *
-sl_save_notes(SaveJob *job)
-{
-  json_t *notes = json_object_get(job->state, "notes");
-  if (json_array_size(notes) == 0)
-    return NULL;
-  GString *s = g_string_new("save: ");
-  for (size_t i = 0; i < json_array_size(notes); i++)
-    g_string_append_printf(s, "%s%s", i ? "; " : "", json_string_value(json_array_get(notes, i)));
-  return g_string_free(s, FALSE);
-}
-
 static void
 job_free(SaveJob *job)
 {
@@ -182,7 +117,7 @@ job_free(SaveJob *job)
 
 /* ---- the chain ------------------------------------------------------------------- */
 
-static void next(SaveJob *job);
+static void save_next(SaveJob *job);
 
 /* The save ends: the VM goes Done (or Failed) and its clean-up runs. */
 static void
@@ -193,10 +128,7 @@ finish(SaveJob *job, SlVmState state, const char *reason)
   vm->save = NULL;
   /* the final state is written first: a crash before the save dir is gone
    * leaves a finished VM whose dir recovery removes, never a second save */
-  if (vm->cleanup) /* killed meanwhile: Done is written, finish the clean-up */
-    sl_cloud_vm_cleanup(vm);
-  else
-    sl_cloud_vm_finish(vm, state, reason);
+  job->done(vm, state, reason);
   sl_cloud_rm_tree(job->dir);
   job_free(job);
 }
@@ -264,7 +196,7 @@ worker_done(GObject *src, GAsyncResult *res, gpointer data)
       fail(job, "%s", error->message);
     return;
   }
-  next(job);
+  save_next(job);
 }
 
 static void
@@ -320,12 +252,12 @@ resume_after_pause(gpointer data)
 {
   SaveJob *job = data;
   job->pausing = TRUE;
-  next(job);
+  save_next(job);
   return G_SOURCE_REMOVE;
 }
 
 static void
-next(SaveJob *job)
+save_next(SaveJob *job)
 {
   if (!still_wanted(job))
     return;
@@ -361,7 +293,7 @@ next(SaveJob *job)
 static void
 next_idle(gpointer data)
 {
-  next(data);
+  save_next(data);
 }
 
 static void
@@ -372,7 +304,7 @@ destroyed(SlDomain *dom, const GError *error, gpointer data)
   if (error)
     g_warning("vm %" G_GINT64_FORMAT ": stop before save: %s", job->id, error->message);
   job->vm->dom_gone = TRUE;
-  next(job);
+  save_next(job);
 }
 
 /* ---- entry points -------------------------------------------------------------- */
@@ -409,7 +341,7 @@ load_state(SaveJob *job, const SlVm *row, json_t *request, GError **error)
 }
 
 gboolean
-sl_cloud_save_begin(Vm *vm)
+sl_cloud_save_begin(Vm *vm, SlSaveDoneFunc done)
 {
   SlCloud *c = vm->cloud;
   if (vm->orphan || vm->save)
@@ -421,8 +353,8 @@ sl_cloud_save_begin(Vm *vm)
   json_t *request = sl_vm_def_save_to_json(row->def->save);
   SaveJob *job = g_new0(SaveJob, 1);
   job->cloud = c;
-  job->vm = vm;
-  vm->refs++;
+  job->vm = sl_cloud_vm_ref(vm);
+  job->done = done;
   job->id = vm->id;
   g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT, vm->id);
   job->dir = g_build_filename(c->save->saves_dir, name, NULL);

@@ -1,4 +1,4 @@
-/* limits.c - quotas and host capacity, checked inside the allocation
+/* vm-limits.c - quotas and host capacity, checked inside the allocation
  * transaction of sl_cloud_vm_create (an SlStoreVmCheckFunc): a request that
  * does not fit fails as a whole and allocates nothing; two concurrent
  * requests cannot both squeeze past a limit (the store serialises writers).
@@ -6,7 +6,7 @@
  * Order: one VM bigger than the host (capacity), the owner's quota (vms,
  * cpu, ram), then the cloud's capacity (all users' VMs not Done/Failed).
  */
-#include "cloud/cloud-private.h"
+#include "cloud/vm-limits.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,13 @@
-/* save-private.h - shared by save.c (orchestration, main context) and
- * save-steps.c (the work of each step, worker threads). See save.h. */
+/* save-job.h - one save in progress (SaveJob) and its record,
+ * DATA/saves/<vm>/state.json: the step reached (written atomically and
+ * durably before the next step starts), the notes kept for the VM's error
+ * field, the files of the save dir. Shared by save.c (the Epilog's driver,
+ * main context) and save-steps.c (the steps, worker threads); a worker step
+ * has the job alone while it runs. See save.h for the flow. */
 #pragma once
 #include <jansson.h>
 
-#include "cloud/cloud-private.h"
+#include "cloud/epilog.h"
 #include "market/sign.h"
 
 typedef enum {
@@ -47,6 +51,7 @@ typedef struct {
   json_t *state; /* state.json */
   SaveStep step; /* mirrors state["step"] */
   gboolean pausing;
+  SlSaveDoneFunc done; /* the Epilog's end (epilog.h) */
 } SaveJob;
 
 /* state.json (atomic + durable). */
@@ -55,13 +60,3 @@ gboolean sl_save_persist(SaveJob *job, SaveStep step, GError **error);
 void sl_save_note(SaveJob *job, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 char *sl_save_notes(SaveJob *job); /* "; "-joined or NULL */
 char *sl_save_path(SaveJob *job, const char *name);
-
-/* Worker steps (save-steps.c): each does its work and persists the next step.
- * FALSE = the save failed (upload and mail failures are notes, not errors). */
-gboolean sl_save_step_sync(SaveJob *job, GError **error);   /* -> converted */
-gboolean sl_save_step_hash(SaveJob *job, GError **error);   /* -> hashed */
-gboolean sl_save_step_sign(SaveJob *job, GError **error);   /* -> signed */
-gboolean sl_save_step_volume(SaveJob *job, GError **error); /* -> volume */
-gboolean sl_save_step_cache(SaveJob *job, GError **error);  /* -> cached */
-gboolean sl_save_step_upload(SaveJob *job, GError **error); /* -> uploaded */
-gboolean sl_save_step_mail(SaveJob *job, GError **error);   /* -> mailed */
