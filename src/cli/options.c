@@ -220,7 +220,7 @@ on_option(const gchar *option_name, const gchar *value, gpointer data, GError **
     break;
   case SL_OPT_COUNT: {
     const char *old = g_hash_table_lookup(cli->given, dest);
-    int n = old ? atoi(old) : 0;
+    int n = old ? (int)g_ascii_strtoll(old, NULL, 10) : 0; /* our own "%d" */
     g_hash_table_replace(cli->given, (gpointer)dest, g_strdup_printf("%d", n + 1));
     break;
   }
