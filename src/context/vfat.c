@@ -188,7 +188,7 @@ generated(Node *dir, Node *self, guint8 sn[11])
   basis(name, dot ? (gsize)(dot - name) : strlen(name), 8, base);
   basis(dot ? dot + 1 : "", dot ? strlen(dot + 1) : 0, 3, ext);
   if (base[0] == '\0')
-    strcpy(base, "_");
+    g_strlcpy(base, "_", sizeof base);
   for (guint num = 1; num < 1000000; num++) {
     char tail[9];
     int tl = g_snprintf(tail, sizeof tail, "~%u", num);
