@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sl-config.h"
@@ -237,12 +238,28 @@ die(GError *error)
   return 1;
 }
 
+/* One descriptor per HTTPS connection: the usual soft limit (1024) is below 1,000 clients
+ * plus the daemon's own files, so take the hard limit the operator allows. */
+static void
+raise_fd_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  rlim_t was = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    g_warning("cannot raise the open files limit from %llu: %s", (unsigned long long)was,
+              g_strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
   sl_log_init("stratusd");
   signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
 
   Settings s = {.pdisk = TRUE, .marketplace = TRUE};
   g_autofree char *config = NULL;
