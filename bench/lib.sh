@@ -56,12 +56,14 @@ median() { # median NUMBER... (also reads stdin when given no argument)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b + 0 <= 0) exit 1; printf "%.2f", a / b}'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# start_stratusd DATA PORT [STRATUSD ARGS...]: starts the daemon, waits until
-# it answers over HTTPS; sets `spid` and `ca`. Its log: $tmp/stratusd.log.
+# start_stratusd DATA PORT [STRATUSD ARGS...]: starts the daemon (through the
+# command in the array stratusd_wrap, if any, e.g. prlimit), waits until it
+# answers over HTTPS; sets `spid` and `ca`. Its log: $tmp/stratusd.log.
+stratusd_wrap=()
 start_stratusd() {
   local data=$1 p=$2
   shift 2
-  stratusd "$@" --data-dir "$data" --listen "127.0.0.1:$p" 2>>"$tmp/stratusd.log" &
+  "${stratusd_wrap[@]}" stratusd "$@" --data-dir "$data" --listen "127.0.0.1:$p" 2>>"$tmp/stratusd.log" &
   spid=$!
   pids+=("$spid")
   ca=$data/tls/ca.crt
