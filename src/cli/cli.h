@@ -2,13 +2,14 @@
  *
  * Every subcommand is described by ONE SlCommand whose option tables drive
  * argument parsing (GOptionContext), the configuration/environment lookup,
- * `--help` and the generated reference pages (`stratus --dump-docs DIR`).
+ * `--help`, the generated reference pages (`stratus --dump-docs DIR`) and the
+ * bash completion (`stratus --dump-completion`).
  *
- * Adding a command: write cmd-<name>.c defining `const SlCommand sl_cmd_<name_>` (its
- * .name, summary, options, run); add its row to commands.def (that declares it, lists it in
- * `stratus --help`, builds it and installs the `stratus-<name>` link); regenerate the pages
- * with `meson compile -C build docs-commands` (the cli-docs test fails until they match);
- * add a system test in tests/system/.
+ * Adding a command: write cmd-<name>.c defining `const SlCommand sl_cmd_<identifier>`
+ * (.name, summary, options, run); add its row to commands.def, which declares it, lists it
+ * in `stratus --help` and the completion, builds it and installs the `stratus-<name>` link;
+ * regenerate the pages with `meson compile -C build docs-commands` (the cli-docs test fails
+ * until they match); add a system test in tests/system/.
  */
 #pragma once
 #include <glib.h>
