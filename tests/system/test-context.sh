@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # Contextualization (docs/context.md, guide §8.4): client-side refusals of
 # --context/--context-file/--cloud-init/stratus-prepare-context (no VM is
 # started), server-side refusals (POST /vms/), then three real appliance VMs:

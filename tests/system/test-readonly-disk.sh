@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # Read-only data-set disks (docs/cloud.md "Read-only disks", guide §7.6):
 # an ISO9660 data set (DATASET1) built, described with --kind disk, signed by
 # a whitelisted endorser, uploaded, published as a file:// location; two

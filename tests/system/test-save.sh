@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # Saving a VM (guide §8.2.2, protocols.md §7.1, docs/save.md), 2 VM boots:
 #  VM 1: run-instance --save, ssh in, write a file, stratus-shutdown-instance;
 #    stratusd runs with SL_TEST_SAVE_PAUSE=hashed:... so the Epilog stops

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # VM limits and lifecycle with real QEMU guests (docs/cloud.md "Limits",
 # "States", "Recovery"): bad input and quota/capacity refusals start nothing;
 # -n 2 boots two VMs with distinct addresses, a volatile disk and swap seen by
@@ -6,7 +7,8 @@
 # second kill refused; kill -9 of stratusd with one VM Running and one in
 # Prolog (SL_TEST_PROLOG_DELAY_MS test hook) -> restart: the running VM still
 # answers ssh, the other is Failed, nothing leaked (run dirs, qemu processes,
-# addresses). Boots 2 appliance VMs. Every qemu started here is killed by PID
+# addresses); an ACPI-deaf guest (acpid stopped) ignores shutdown-instance and
+# is stopped hard after shutdown_timeout. Boots 2 appliance VMs. Every qemu started here is killed by PID
 # at exit (from the run dirs' qemu.pid).
 . "$(dirname "$0")/lib.sh"
 private_home
@@ -141,8 +143,17 @@ expect "ps: only VM 1's qemu ($q1) runs (found: $qemus)" test "$qemus" = "$q1 "
 check_out "quota show alice: VM 1 only" "^vms +1 +default$" \
   stratus-admin --data-dir "$SL_DIR" quota show alice
 
-check "kill VM 1" stratus-kill-instance -c "$A" "$V1"
+# ---- an ACPI-deaf guest: the power button is ignored, hard stop after shutdown_timeout ---
+check "VM 1 made ACPI-deaf (acpid stopped in the guest)" "${SSH[@]}" "root@$IP1" \
+  'kill $(pidof acpid) && sleep 1 && ! pidof acpid'
+check "shutdown-instance VM 1" stratus-shutdown-instance -c "$A" "$V1"
+expect "VM 1: Shutdown, qemu still there" bash -c '[ "$1" = Shutdown ] && kill -0 "$2"' _ \
+  "$(vm_field "$V1" state)" "$q1"
+expect "VM 1: hard stop -> Done" wait_state "$V1" Done 90
+expect "the daemon stopped it for the timeout (20 s), not the guest" \
+  grep -q "vm $V1: guest did not power off in time: hard stop" "$SL_LOG"
 expect "VM 1's qemu gone" gone "$q1"
+expect "VM 1: address released" test "$(vm_field "$V1" ip)" = None
 expect "no run dir left" bash -c "! ls -A '$SL_DIR/vms' | grep -q ."
 stop_daemon TERM
 expect "stratusd exits 0 on SIGTERM" test "$SL_EXIT" = 0

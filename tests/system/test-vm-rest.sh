@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # The VM REST API (docs/rest-vm.md) with real QEMU guests (docs/cloud.md):
 # image cache, POST /vms/ -> Running, READY on the serial console, ssh into
 # the VM's public address, kill -9 of stratusd and adoption after restart,
