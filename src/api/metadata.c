@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/status.h"
 #include "market/service.h"
 #include "util/error.h"
 
@@ -87,10 +88,8 @@ error_response(const SlHttpRequest *req, guint status, const char *message)
 static SlHttpResponse *
 fail(const SlHttpRequest *req, const GError *error)
 {
-  guint status = 500;
-  if (error && error->domain == SL_ERROR && error->code >= 400 && error->code <= 599)
-    status = (guint)error->code;
-  return error_response(req, status, error ? error->message : "internal error");
+  return error_response(req, sl_http_status_for_error(error),
+                        error ? error->message : "internal error");
 }
 
 static SlHttpResponse *

@@ -41,8 +41,8 @@ typedef struct SlHttpResponse SlHttpResponse;
 SlHttpResponse *sl_http_response_new(guint status, const char *content_type, GBytes *body);
 /* Serialises json (stolen) once, compact, as application/json. */
 SlHttpResponse *sl_http_response_new_json(guint status, json_t *json);
-/* {"message": error->message, "code": status}; status = error->code when the
- * error is in SL_ERROR with a 4xx/5xx code, else 500. */
+/* {"message": error->message, "code": status}; status from the error's code
+ * (http/status.h: SL_ERROR codes, 500 for anything else). */
 SlHttpResponse *sl_http_response_new_error(const GError *error);
 SlHttpResponse *sl_http_response_new_message(guint status, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
@@ -143,8 +143,8 @@ char *sl_http_normalize_path(const char *path);
 const char *sl_http_effective_method(const char *method, GHashTable *query);
 /* Fields of an x-www-form-urlencoded or JSON-object body; an empty body gives
  * an empty table. JSON numbers and booleans become their text, nested objects
- * and arrays their compact JSON text, nulls are dropped. Errors are SL_ERROR_INVALID (400) or 415
- * for other types. */
+ * and arrays their compact JSON text, nulls are dropped. Errors are SL_ERROR_INVALID (400) or
+ * SL_ERROR_UNSUPPORTED (415) for other types. */
 GHashTable *sl_http_parse_body(const char *content_type, const char *data, gsize len,
                                GError **error);
 /* Decodes "Basic base64(user:password)". FALSE if absent or malformed. */

@@ -123,7 +123,8 @@ sl_http_parse_body(const char *content_type, const char *data, gsize len, GError
   }
   if (content_type && !media_type_is(content_type, "application/x-www-form-urlencoded") &&
       !media_type_is(content_type, "text/plain")) {
-    g_set_error(error, SL_ERROR, 415, "unsupported content type: %s", content_type);
+    g_set_error(error, SL_ERROR, SL_ERROR_UNSUPPORTED, "unsupported content type: %s",
+                content_type);
     return NULL;
   }
   if (memchr(data, '\0', len)) {

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "util/error.h"
+#include "http/status.h"
 
 struct SlHttpResponse {
   guint status;
@@ -50,9 +50,7 @@ error_response(guint status, const char *message)
 SlHttpResponse *
 sl_http_response_new_error(const GError *error)
 {
-  guint status = 500;
-  if (error && error->domain == SL_ERROR && error->code >= 400 && error->code <= 599)
-    status = (guint)error->code;
+  guint status = sl_http_status_for_error(error);
   SlHttpResponse *resp = error_response(status, error ? error->message : "internal error");
   if (status == 401)
     sl_http_response_add_header(resp, "WWW-Authenticate", "Basic realm=\"StratusLab\"");

@@ -189,8 +189,8 @@ sl_market_service_upload(SlMarketService *svc, const char *data, gsize len, gboo
     is_new = &dummy;
   *is_new = FALSE;
   if (len > svc->max_bytes) {
-    g_set_error(error, SL_ERROR, 413, "metadata entry larger than %" G_GSIZE_FORMAT " bytes",
-                svc->max_bytes);
+    g_set_error(error, SL_ERROR, SL_ERROR_TOO_LARGE,
+                "metadata entry larger than %" G_GSIZE_FORMAT " bytes", svc->max_bytes);
     return NULL;
   }
   if (len == 0) {

@@ -8,10 +8,11 @@
  * Upload policy: signature -> constraints -> RDF (no schema) -> optional
  * endorser whitelist -> "newer than latest". Entries are committed at once
  * (no e-mail confirmation: the signature is the credential). Errors are
- * SL_ERROR with the HTTP status as code and the message the client sees:
- * 400 "invalid metadata: <reason>", 403 "invalid metadata: endorser not
- * whitelisted" / "invalid metadata: certificate revoked" / …, 413 too large,
- * 409 "metadata entry already exists" (same key, different bytes).
+ * SL_ERROR with the message the client sees: SL_ERROR_INVALID "invalid
+ * metadata: <reason>", SL_ERROR_FORBIDDEN "invalid metadata: endorser not
+ * whitelisted" / "invalid metadata: certificate revoked" / …,
+ * SL_ERROR_TOO_LARGE, SL_ERROR_CONFLICT "metadata entry already exists"
+ * (same key, different bytes).
  */
 #pragma once
 #include <glib.h>

@@ -103,10 +103,10 @@ test_fixture_rules(void **state)
   th_need_fixtures();
   Env *e = env_new(NULL);
   g_autofree char *m1 = NULL, *m2 = NULL;
-  assert_int_equal(upload_fixture(e, "valid.xml", &m1), 400);
+  assert_int_equal(upload_fixture(e, "valid.xml", &m1), SL_ERROR_INVALID);
   assert_string_equal(m1, "invalid metadata: no signature");
   assert_int_equal(upload_fixture(e, "valid-indate-newer-signature.xml", NULL), 0);
-  assert_int_equal(upload_fixture(e, "valid-indate-signature.xml", &m2), 400);
+  assert_int_equal(upload_fixture(e, "valid-indate-signature.xml", &m2), SL_ERROR_INVALID);
   assert_string_equal(m2, "invalid metadata: older than latest entry");
   assert_int_equal(count(e, "BEE8-MMAw-Lk_IgsEExAy3d9R8h", "valid"), 1);
   /* identical re-upload: idempotent */
@@ -191,7 +191,7 @@ test_own_rules(void **state)
   g_autoptr(SlMarketEntry) parsed = sl_market_entry_parse(doc, ulen, NULL);
   const char *id = parsed->identifier;
   g_autofree char *m1 = NULL, *m2 = NULL;
-  assert_int_equal(upload(e, doc, ulen, NULL, &m1), 400);
+  assert_int_equal(upload(e, doc, ulen, NULL, &m1), SL_ERROR_INVALID);
   assert_string_equal(m1, "invalid metadata: no signature");
 
   g_autoptr(GDateTime) t_old = g_date_time_new_utc(2013, 3, 1, 10, 0, 0);
@@ -199,7 +199,7 @@ test_own_rules(void **state)
   g_autofree char *newer = signed_at(doc, ulen, p->ada_c, t_new, &nlen);
   g_autofree char *older = signed_at(doc, ulen, p->ada_c, t_old, &olen);
   assert_int_equal(upload(e, newer, nlen, NULL, NULL), 0);
-  assert_int_equal(upload(e, older, olen, NULL, &m2), 400);
+  assert_int_equal(upload(e, older, olen, NULL, &m2), SL_ERROR_INVALID);
   assert_string_equal(m2, "invalid metadata: older than latest entry");
   assert_int_equal(count(e, id, "valid"), 1);
   /* identical re-upload: idempotent */
@@ -257,7 +257,7 @@ test_tamper_and_conflict(void **state)
   assert_non_null(q);
   q[0] = 'T';
   g_autofree char *msg = NULL;
-  assert_int_equal(upload(e, t, len, NULL, &msg), 400);
+  assert_int_equal(upload(e, t, len, NULL, &msg), SL_ERROR_INVALID);
   assert_true(g_str_has_prefix(msg, "invalid metadata: signature validation"));
   /* endorsement not matching the certificate */
   g_autoptr(GString) edit = g_string_new(d);
@@ -266,7 +266,7 @@ test_tamper_and_conflict(void **state)
   g_autofree char *forged = sl_market_sign_as_is(edit->str, edit->len, p->ada_c, &slen, NULL);
   assert_non_null(forged);
   g_clear_pointer(&msg, g_free);
-  assert_int_equal(upload(e, forged, slen, NULL, &msg), 400);
+  assert_int_equal(upload(e, forged, slen, NULL, &msg), SL_ERROR_INVALID);
   assert_non_null(strstr(msg, "endorser inconsistency"));
   /* same key, different bytes: 409 */
   assert_int_equal(upload(e, d, len, NULL, NULL), 0);
@@ -277,11 +277,11 @@ test_tamper_and_conflict(void **state)
   gsize blen;
   g_autofree char *b = signed_at(other, ulen, p->ada_c, now, &blen);
   g_clear_pointer(&msg, g_free);
-  assert_int_equal(upload(e, b, blen, NULL, &msg), 409);
+  assert_int_equal(upload(e, b, blen, NULL, &msg), SL_ERROR_CONFLICT);
   /* size cap */
   SlMarketServiceConfig small = {.max_bytes = 100};
   Env *e2 = env_new(&small);
-  assert_int_equal(upload(e2, d, len, NULL, NULL), 413);
+  assert_int_equal(upload(e2, d, len, NULL, NULL), SL_ERROR_TOO_LARGE);
   env_free(e2);
   env_free(e);
 }
@@ -332,15 +332,15 @@ test_whitelist(void **state)
   Env *e = env_new(&c);
   g_autofree char *m1 = NULL, *m2 = NULL, *m3 = NULL;
   assert_int_equal(upload(e, jim_doc, jl, NULL, NULL), 0);
-  assert_int_equal(upload(e, bob_doc, bl, NULL, &m1), 403);
+  assert_int_equal(upload(e, bob_doc, bl, NULL, &m1), SL_ERROR_FORBIDDEN);
   assert_string_equal(m1, "invalid metadata: endorser not whitelisted");
-  assert_int_equal(upload(e, fake_doc, fl, NULL, &m2), 403);
+  assert_int_equal(upload(e, fake_doc, fl, NULL, &m2), SL_ERROR_FORBIDDEN);
   assert_true(g_str_has_prefix(m2, "invalid metadata: certificate not trusted: "));
   env_free(e);
 
   c.crl = crl_dir; /* a directory of CRLs, revoking Jim */
   e = env_new(&c);
-  assert_int_equal(upload(e, jim_doc, jl, NULL, &m3), 403);
+  assert_int_equal(upload(e, jim_doc, jl, NULL, &m3), SL_ERROR_FORBIDDEN);
   assert_string_equal(m3, "invalid metadata: certificate revoked");
   env_free(e);
 

@@ -356,12 +356,34 @@ fake_event(SlDomain *dom, const SlDomainEvent *ev, gpointer user)
                          ev->device ? ev->device : "");
 }
 
+/* "0" or the SL_ERROR code's name, for traces. */
+static const char *
+code_name(const GError *error)
+{
+  if (!error)
+    return "0";
+  switch (error->domain == SL_ERROR ? error->code : -1) {
+  case SL_ERROR_INVALID:
+    return "INVALID";
+  case SL_ERROR_CONFLICT:
+    return "CONFLICT";
+  case SL_ERROR_NOT_FOUND:
+    return "NOT_FOUND";
+  case SL_ERROR_UNAVAILABLE:
+    return "UNAVAILABLE";
+  case SL_ERROR_INTERNAL:
+    return "INTERNAL";
+  default:
+    return "OTHER";
+  }
+}
+
 static void
 fake_done(SlDomain *dom, const GError *error, gpointer user)
 {
   (void)dom;
   FakeRun *r = user;
-  g_string_append_printf(r->trace, "done(%d) ", error ? error->code : 0);
+  g_string_append_printf(r->trace, "done(%s) ", code_name(error));
   if (--r->pending == 0)
     g_main_loop_quit(r->loop);
 }
@@ -371,8 +393,7 @@ fake_status(SlDomain *dom, const char *status, const GError *error, gpointer use
 {
   (void)dom;
   FakeRun *r = user;
-  g_string_append_printf(r->trace, "status(%s,%d) ", status ? status : "-",
-                         error ? error->code : 0);
+  g_string_append_printf(r->trace, "status(%s,%s) ", status ? status : "-", code_name(error));
   if (--r->pending == 0)
     g_main_loop_quit(r->loop);
 }
@@ -392,7 +413,7 @@ fake_disks(SlDomain *dom, char **ids, const GError *error, gpointer user)
   if (sorted)
     qsort(sorted, g_strv_length(sorted), sizeof(char *), cmp_str);
   g_autofree char *list = sorted ? g_strjoinv(",", sorted) : g_strdup("-");
-  g_string_append_printf(r->trace, "disks(%s,%d) ", list, error ? error->code : 0);
+  g_string_append_printf(r->trace, "disks(%s,%s) ", list, code_name(error));
   if (--r->pending == 0)
     g_main_loop_quit(r->loop);
 }
@@ -444,7 +465,7 @@ test_fake_driver(void **state)
   hv->ops->destroy(d, 1000, fake_done, &r);
   run(&r, 1);
   assert_string_equal(r.trace->str,
-                      "done(0) done(400) done(0) done(409) DEVICE_DELETED:pdisk1 done(0) "
+                      "done(0) done(INVALID) done(0) done(CONFLICT) DEVICE_DELETED:pdisk1 done(0) "
                       "done(0) done(0) disks(pdisk1,0) disks(,0) "
                       "POWERDOWN SHUTDOWN_GUEST done(0) "
                       "status(shutdown,0) SHUTDOWN_HOST EXITED done(0) ");
@@ -629,7 +650,7 @@ test_qemu_driver_scripted(void **state)
   assert_string_equal(f.commands->str,
                       "qmp_capabilities blockdev-del blockdev-add device_add qom-list device_del "
                       "blockdev-del system_powerdown query-status quit ");
-  assert_string_equal(r.trace->str, "done(0) done(400) done(0) disks(pd-1,root,0) "
+  assert_string_equal(r.trace->str, "done(0) done(INVALID) done(0) disks(pd-1,root,0) "
                                     "DEVICE_DELETED:pdisk1 "
                                     "done(0) done(0) POWERDOWN "
                                     "SHUTDOWN_GUEST status(shutdown,0) SHUTDOWN_HOST EXITED "
@@ -649,7 +670,7 @@ test_qemu_driver_scripted(void **state)
   g_main_loop_run(r.loop);
   while (!strstr(r.trace->str, "CRASHED")) /* ...and for the final event */
     g_main_context_iteration(NULL, TRUE);
-  assert_string_equal(r.trace->str, "done(0) done(503) CRASHED ");
+  assert_string_equal(r.trace->str, "done(0) done(UNAVAILABLE) CRASHED ");
   sl_domain_free(d);
   fq_stop(&f);
 
