@@ -35,6 +35,8 @@ negotiate(const char *accept, gboolean *explicit_xml)
   gboolean best_named = FALSE;
   for (char **it = items; *it; it++) {
     g_auto(GStrv) parts = g_strsplit(*it, ";", -1);
+    if (!parts[0]) /* an empty item: "a/b," or ",," */
+      continue;
     char *type = g_strstrip(parts[0]);
     double q = 1.0;
     for (char **p = parts + 1; *p; p++) {
