@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# time-limit: 1500
 # Persistent disks inside real VMs (guide §7.3, §7.4; docs/cloud.md "Persistent
 # disks"). Two VMs in all (TCG is slow):
 #  VM 1 boots with volume V1 (--persistent-disk): the guest finds it by-id,
@@ -8,7 +9,9 @@
 #    named points inside attach and detach (STRATUSD_TEST_CRASH_AT), restart:
 #    mount row iff device in the guest, in the state each point implies.
 #    Kill VM 1: users back to 0.
-#  VM 2 boots with V1: the file is there, byte for byte (sha1sum).
+#  VM 2 boots with V1: the file is there, byte for byte (sha1sum); then its QEMU
+#    is killed (SIGKILL) under the Running VM: Failed with the reason, address,
+#    run dir and V1 released.
 # Volatile disks (guide §7.7) are covered by test-vm-lifecycle.sh (-n 2
 # --volatile-disk: seen by the guest, file gone after kill).
 . "$(dirname "$0")/lib.sh"
@@ -151,6 +154,13 @@ check_out "§7.3.4 same bytes in a second VM" "^$sum1$" gssh "$ip2" \
   "mount -o ro $D1 /mnt && sha1sum /mnt/test_pdisk /mnt/blob | sha1sum | cut -d' ' -f1; umount /mnt"
 check_out "the file reads as written" "^Testing_Persistent_Disk$" gssh "$ip2" \
   "mount -o ro $D1 /mnt && cat /mnt/test_pdisk; umount /mnt"
-check "kill VM 2" stratus-kill-instance -c "$A" "$vm2"
+# QEMU killed under the Running VM 2: Failed with the reason, everything released.
+q2=$(cat "$SL_DIR/vms/$vm2/qemu.pid")
+expect "VM 2's qemu is running" kill -0 "$q2"
+kill -KILL "$q2"
+expect "QEMU killed under Running VM 2: Failed" wait_state "$vm2" Failed 60
+expect "VM 2 says why" test "$(vm_field "$vm2" error)" = "hypervisor process crashed or was killed"
+expect "VM 2: address released" test "$(vm_field "$vm2" ip)" = None
+expect "VM 2: run dir gone" wait_for 10 test ! -e "$SL_DIR/vms/$vm2"
 expect "V1 released" test "$(users_of "$V1")" = 0
 finish

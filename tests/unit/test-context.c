@@ -350,6 +350,9 @@ static void
 test_iso_tools(void **state)
 {
   Fixture *f = *state;
+  /* the tools first: a skip leaves by longjmp, before anything is allocated */
+  g_free(th_tool("blkid"));
+  g_free(th_tool("isoinfo"));
   g_autoptr(SlContext) ctx = sample_context();
   g_autofree gchar *iso = g_build_filename(f->dir, "tools.iso", NULL);
   assert_true(sl_context_write_iso(ctx, iso, NULL));
