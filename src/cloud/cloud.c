@@ -75,7 +75,9 @@ SlCloud *
 sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlCloudConfig *cfg,
              GError **error)
 {
-  g_autoptr(SlIpPool) pool = sl_ip_pool_new(cfg->network ? cfg->network : "127.100.0.0/16", error);
+  SlNetwork *net = cfg->networks && cfg->networks->len ? cfg->networks->pdata[0] : NULL;
+  const char *cidr = net ? net->config->pool : cfg->network ? cfg->network : "127.100.0.0/16";
+  g_autoptr(SlIpPool) pool = sl_ip_pool_new(cidr, error);
   if (!pool)
     return NULL;
   g_autofree char *vms = g_build_filename(cfg->data_dir, "vms", NULL);
@@ -103,6 +105,19 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
   else
     g_array_append_vals(c->ports, default_ports, G_N_ELEMENTS(default_ports));
   c->outbound = cfg->outbound;
+  if (net) {
+    g_array_set_size(c->ports, 0);
+    g_array_append_vals(c->ports, net->config->ports->data, net->config->ports->len);
+    c->outbound = net->config->outbound;
+    c->net = net;
+  } else {
+    SlNetworkConfig user = {.name = (char *)"public",
+                            .driver = (char *)"user",
+                            .pool = (char *)cidr,
+                            .ports = c->ports,
+                            .outbound = c->outbound};
+    c->net = c->owned_net = sl_network_user_new(&user, NULL);
+  }
   c->shutdown_timeout_s = cfg->shutdown_timeout_s ? cfg->shutdown_timeout_s : 60;
   c->cpu_sample_s = cfg->cpu_sample_s ? cfg->cpu_sample_s : 5;
   c->qemu_img = g_strdup(cfg->qemu_img ? cfg->qemu_img : "qemu-img");
@@ -123,7 +138,8 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
                                 .pdisk = cfg->pdisk,
                                 .qemu_img = c->qemu_img,
                                 .mkswap = c->mkswap,
-                                .pause_ms = cfg->prolog_delay_ms};
+                                .pause_ms = cfg->prolog_delay_ms,
+                                .net = c->net};
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
   sl_cloud_save_init(c, cfg);
@@ -151,6 +167,7 @@ sl_cloud_free(SlCloud *c)
   g_mutex_clear(&c->cpu_lock);
   sl_ip_pool_free(c->pool);
   g_array_unref(c->ports);
+  sl_network_free(c->owned_net);
   g_free(c->vms_dir);
   g_free(c->qemu_img);
   g_free(c->mkswap);

@@ -23,6 +23,7 @@
 
 #include "conf/vm.h"
 #include "hypervisor/driver.h"
+#include "network/driver.h"
 #include "image/cache.h"
 #include "cloud/save.h"
 #include "pdisk/pdisk.h"
@@ -53,6 +54,10 @@ typedef struct {
   const char *node;              /* node name in mount rows; NULL = g_get_host_name() */
   struct SlMarketClient *market; /* Marketplace images (market/client.h); NULL = cached only */
   const SlSaveSettings *save;    /* --save: mail, Marketplace, endorser (save.h); NULL = defaults */
+  /* The cloud's networks (network/driver.h), borrowed, outliving the cloud; [0] is "public",
+   * whose pool replaces `network` and whose driver wires every VM's eth0. NULL = a user
+   * network made of network/ports/outbound. */
+  GPtrArray *networks;
 } SlCloudConfig;
 
 /* Side effects run in the global default main context (the hypervisor

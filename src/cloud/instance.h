@@ -42,6 +42,9 @@ struct SlCloud {
   struct SlMarketClient *market; /* market/client.h; NULL = cached images only */
   /* save.c */
   struct SaveCtx *save;
+  /* networks: [0] public; owned_net is the user network made when the config gave none */
+  SlNetwork *net;
+  SlNetwork *owned_net;
 };
 
 typedef struct {

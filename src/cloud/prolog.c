@@ -276,6 +276,13 @@ sl_cloud_prolog_context(SlStepRun *run)
     ok = sl_context_set(ctx, "PUBLIC_KEY", def->public_key, &error);
   for (char **p = def->context; ok && p && p[0] && p[1]; p += 2)
     ok = sl_context_set(ctx, p[0], p[1], &error);
+  /* what the network tells the guest (ETH0_IP...) wins over the user's keys */
+  g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, row->id);
+  SlNicRequest nic = {.vm_id = vm_id, .index = 0, .ip = row->ip, .ports = def->ports};
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
+  run->config->net->ops->context(run->config->net, &nic, pairs);
+  for (guint i = 0; ok && i + 1 < pairs->len; i += 2)
+    ok = sl_context_set(ctx, pairs->pdata[i], pairs->pdata[i + 1], &error);
   ok = ok && sl_cloudinit_add_keys(ctx, row->ip, &error);
   g_autofree char *ci = run_file(run, CLOUD_INIT);
   if (ok && sl_cloudinit_enabled(ctx) && !sl_cloudinit_write_disk(ctx, ci, &error)) {
@@ -328,5 +335,13 @@ sl_cloud_prolog_spec(const SlStepRun *run, GError **error)
   if (def->ports)
     g_array_append_vals(s->ports, def->ports->data, def->ports->len);
   s->outbound = def->outbound;
+  /* eth0 on the public network, wired by its driver (a tap for bridge; the user NIC above) */
+  SlNicRequest nic = {.vm_id = id, .index = 0, .ip = row->ip, .ports = def->ports};
+  SlNicSpec *n = run->config->net->ops->prepare(run->config->net, &nic, error);
+  if (!n)
+    return NULL;
+  if (n->kind == SL_NIC_USER)
+    n->outbound = def->outbound; /* as recorded at request time */
+  g_ptr_array_add(s->nics, n);
   return g_steal_pointer(&s);
 }

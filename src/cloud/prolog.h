@@ -24,6 +24,7 @@
 #include "hypervisor/driver.h"
 #include "image/cache.h"
 #include "market/client.h"
+#include "network/driver.h"
 #include "pdisk/pdisk.h"
 #include "store/store.h"
 
@@ -35,6 +36,7 @@ typedef struct SlPrologConfig {
   SlPdisk *pdisk;         /* NULL: no persistent disks */
   const char *qemu_img, *mkswap;
   guint pause_ms; /* test hook after the overlay; 0 = none */
+  SlNetwork *net; /* the public network: eth0 (context keys, NIC at Boot) */
 } SlPrologConfig;
 
 typedef struct SlStepRun {

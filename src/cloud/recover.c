@@ -114,5 +114,6 @@ sl_cloud_recover(SlCloud *c, GError **error)
   sl_cloud_disks_recover(c, rows);
   sl_cloud_save_recover(c, rows);
   recover_dirs(c, keep);
+  c->net->ops->recover(c->net, keep); /* taps of VMs that hold nothing any more */
   return TRUE;
 }

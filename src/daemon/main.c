@@ -22,6 +22,7 @@
 #include "auth/auth.h"
 #include "cloud/cloud.h"
 #include "market/client.h"
+#include "network/driver.h"
 #include "http/http.h"
 #include "http/tls.h"
 #include "hypervisor/driver.h"
@@ -189,6 +190,31 @@ start_market(const Settings *s, const SlCloudSettings *cs, SlImageCache *images)
   return sl_market_client_new(images, &mc);
 }
 
+/* The cloud's networks ([network NAME] groups, docs/network.md); SlNetwork*, public first.
+ * Only here are the concrete drivers named. */
+static GPtrArray *
+start_networks(const char *config, const SlCloudSettings *cs, GError **error)
+{
+  g_autoptr(GPtrArray) cfgs =
+      sl_network_configs_load(config, cs->network, cs->ports, cs->outbound, error);
+  if (!cfgs)
+    return NULL;
+  g_autoptr(GPtrArray) nets = g_ptr_array_new_with_free_func((GDestroyNotify)sl_network_free);
+  for (guint i = 0; i < cfgs->len; i++) {
+    const SlNetworkConfig *nc = cfgs->pdata[i];
+    SlNetwork *n = g_str_equal(nc->driver, "bridge") ? sl_network_bridge_new(nc, error)
+                                                     : sl_network_user_new(nc, error);
+    if (!n)
+      return NULL;
+    g_message("network %s: driver %s, pool %s%s%s", nc->name, nc->driver, nc->pool,
+              nc->bridge ? ", bridge " : "", nc->bridge ? nc->bridge : "");
+    g_ptr_array_add(nets, n);
+  }
+  return g_steal_pointer(&nets);
+}
+
+static GPtrArray *networks; /* SlNetwork*: outlives the cloud */
+
 /* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
 static gboolean
 start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk,
@@ -209,6 +235,8 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
   } else if (!(*hv = sl_hypervisor_qemu_new(NULL, s->data_dir, error))) {
     return FALSE;
   }
+  if (!(networks = start_networks(config, cs, error)))
+    return FALSE;
   *images = sl_image_cache_new(store, s->data_dir, error);
   if (!*images || !sl_image_cache_recover(*images, NULL, error))
     return FALSE;
@@ -226,6 +254,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
       .pdisk = s->pdisk ? pdisk : NULL,
       .save = &save,
       .market = *mkt = start_market(s, cs, *images),
+      .networks = networks,
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
   return *cloud && sl_cloud_recover(*cloud, error);
@@ -406,6 +435,7 @@ out:
   g_clear_pointer(&cloud_market, sl_market_client_free);
   g_clear_pointer(&images, sl_image_cache_free);
   g_clear_pointer(&hv, sl_hypervisor_free);
+  g_clear_pointer(&networks, g_ptr_array_unref);
   sl_cloud_settings_clear(&cloud_settings);
   g_clear_pointer(&auth, sl_auth_free);
   g_clear_pointer(&pdisk, sl_pdisk_free);

@@ -35,6 +35,29 @@ typedef struct {
   SlDiskKind kind;
 } SlDiskSpec;
 
+/* One guest NIC as the hypervisor wires it (virtio-net-pci "net<n>" on netdev "n<n>").
+ * The network drivers (src/network/driver.h) fill these; the hypervisor only
+ * turns them into a command line. docs/network.md. */
+typedef enum {
+  SL_NIC_USER,   /* QEMU user-mode network: host_ip:p -> guest:p forwards, restrict=on|off */
+  SL_NIC_TAP,    /* an existing tap device `ifname` (script=no, downscript=no) */
+  SL_NIC_SOCKET, /* a userspace switch: QEMU socket netdev, UDP multicast group `mcast` */
+} SlNicKind;
+
+typedef struct {
+  SlNicKind kind;
+  char *mac;         /* "02:00:..."; NULL = derived from host_ip (USER) or required */
+  char *host_ip;     /* USER: NULL (no forwards) or the host IPv4 address of the forwards */
+  GArray *ports;     /* USER: guint16 TCP ports forwarded host_ip:p -> guest:p */
+  gboolean outbound; /* USER: FALSE = restrict=on (no traffic out of the VM) */
+  char *ifname;      /* TAP: device name, at most 15 characters */
+  char *mcast;       /* SOCKET: "239.x.y.z:port" */
+} SlNicSpec;
+
+SlNicSpec *sl_nic_spec_new(SlNicKind kind);
+void sl_nic_spec_free(SlNicSpec *nic);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlNicSpec, sl_nic_spec_free)
+
 typedef struct {
   char *id;          /* VM id, [A-Za-z0-9_.-]+ */
   char *name;        /* display name (-name guest=...) */
@@ -48,6 +71,9 @@ typedef struct {
   char *public_ip;   /* NULL (no forwards) or an IPv4 address, e.g. 127.100.0.7 */
   GArray *ports;     /* guint16 TCP ports forwarded public_ip:p -> guest:p */
   gboolean outbound; /* FALSE: -netdev user,restrict=on (no traffic out of the VM) */
+  /* SlNicSpec*, in guest order (eth0 first). Empty = one USER NIC made of public_ip,
+   * ports and outbound above (the embedded default; golden files in tests/data/qemu). */
+  GPtrArray *nics;
 } SlVmSpec;
 
 SlVmSpec *sl_vm_spec_new(const char *id,

@@ -25,6 +25,28 @@ disk_free(gpointer p)
   g_free(d);
 }
 
+SlNicSpec *
+sl_nic_spec_new(SlNicKind kind)
+{
+  SlNicSpec *n = g_new0(SlNicSpec, 1);
+  n->kind = kind;
+  n->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+  return n;
+}
+
+void
+sl_nic_spec_free(SlNicSpec *n)
+{
+  if (!n)
+    return;
+  g_free(n->mac);
+  g_free(n->host_ip);
+  g_array_unref(n->ports);
+  g_free(n->ifname);
+  g_free(n->mcast);
+  g_free(n);
+}
+
 SlVmSpec *
 sl_vm_spec_new(const char *id, const char *run_dir)
 {
@@ -40,6 +62,7 @@ sl_vm_spec_new(const char *id, const char *run_dir)
   s->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
   static const guint16 defaults[] = {22, 80, 443};
   g_array_append_vals(s->ports, defaults, G_N_ELEMENTS(defaults));
+  s->nics = g_ptr_array_new_with_free_func((GDestroyNotify)sl_nic_spec_free);
   return s;
 }
 
@@ -72,6 +95,7 @@ sl_vm_spec_free(SlVmSpec *s)
   disk_free(s->swap);
   g_free(s->public_ip);
   g_array_unref(s->ports);
+  g_ptr_array_unref(s->nics);
   g_free(s);
 }
 
@@ -119,6 +143,50 @@ sl_disk_spec_check(const SlDiskSpec *disk, GError **error)
   return check_disk(disk, error) && check_not_reserved(disk, error);
 }
 
+static gboolean
+valid_mac(const char *mac)
+{
+  if (!mac || strlen(mac) != 17)
+    return FALSE;
+  for (int i = 0; i < 17; i++)
+    if (i % 3 == 2 ? mac[i] != ':' : !g_ascii_isxdigit(mac[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_nic(const SlNicSpec *n, guint i, GError **error)
+{
+  if (n->mac && !valid_mac(n->mac))
+    return INVALID("NIC %u: invalid MAC address '%s'", i, n->mac);
+  switch (n->kind) {
+  case SL_NIC_USER:
+    if (n->host_ip) {
+      g_autoptr(GInetAddress) a = g_inet_address_new_from_string(n->host_ip);
+      if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+        return INVALID("NIC %u: host address '%s' is not IPv4", i, n->host_ip);
+    }
+    for (guint j = 0; j < n->ports->len; j++)
+      if (g_array_index(n->ports, guint16, j) == 0)
+        return INVALID("NIC %u: port 0 cannot be forwarded", i);
+    return TRUE;
+  case SL_NIC_TAP:
+    if (!valid_id(n->ifname, 15, TRUE) || strchr(n->ifname, '.'))
+      return INVALID("NIC %u: invalid tap name '%s'", i, n->ifname ? n->ifname : "(null)");
+    return n->mac ? TRUE : INVALID("NIC %u: a tap NIC needs a MAC address", i);
+  case SL_NIC_SOCKET: {
+    g_auto(GStrv) hp = g_strsplit(n->mcast ? n->mcast : "", ":", 2);
+    guint64 port = 0;
+    g_autoptr(GInetAddress) a = hp[0] ? g_inet_address_new_from_string(hp[0]) : NULL;
+    if (!a || !g_inet_address_get_is_multicast(a) || !hp[1] ||
+        !g_ascii_string_to_unsigned(hp[1], 10, 1, 65535, &port, NULL))
+      return INVALID("NIC %u: invalid multicast group '%s'", i, n->mcast ? n->mcast : "");
+    return n->mac ? TRUE : INVALID("NIC %u: a socket NIC needs a MAC address", i);
+  }
+  }
+  return INVALID("NIC %u: unknown kind", i);
+}
+
 gboolean
 sl_vm_spec_check(const SlVmSpec *spec, GError **error)
 {
@@ -163,6 +231,11 @@ sl_vm_spec_check(const SlVmSpec *spec, GError **error)
   for (guint i = 0; i < spec->ports->len; i++)
     if (g_array_index(spec->ports, guint16, i) == 0)
       return INVALID("port 0 cannot be forwarded");
+  if (spec->nics->len > SL_VM_SPEC_MAX_NICS)
+    return INVALID("at most %u NICs", (guint)SL_VM_SPEC_MAX_NICS);
+  for (guint i = 0; i < spec->nics->len; i++)
+    if (!check_nic(g_ptr_array_index(spec->nics, i), i, error))
+      return FALSE;
   return TRUE;
 }
 

@@ -10,6 +10,7 @@
 
 /* CD-ROMs a VM may have at boot, the context CD included (the IDE slots of a pc). */
 #define SL_VM_SPEC_MAX_BOOT_CDROMS 4
+#define SL_VM_SPEC_MAX_NICS 8
 
 /* The whole definition: ids, paths, sizes, disks (unique ids, none reserved), address. */
 gboolean sl_vm_spec_check(const SlVmSpec *spec, GError **error);

@@ -121,6 +121,60 @@ test_golden_no_network(void **state)
   check_golden("no-address", s, SL_ACCEL_TCG);
 }
 
+/* What the network drivers hand over (docs/network.md): a tap, a userspace switch, a
+ * user NIC with its own forwards. */
+static void
+test_golden_nics(void **state)
+{
+  (void)state;
+  g_autoptr(SlVmSpec) s = base_spec();
+  SlNicSpec *tap = sl_nic_spec_new(SL_NIC_TAP);
+  tap->ifname = g_strdup("vnet-7-0");
+  tap->mac = g_strdup("02:00:0a:01:00:07");
+  g_ptr_array_add(s->nics, tap);
+  SlNicSpec *sw = sl_nic_spec_new(SL_NIC_SOCKET);
+  sw->mcast = g_strdup("239.7.0.1:40001");
+  sw->mac = g_strdup("02:00:0a:ff:00:07");
+  g_ptr_array_add(s->nics, sw);
+  SlNicSpec *user = sl_nic_spec_new(SL_NIC_USER);
+  user->host_ip = g_strdup("127.100.0.8");
+  guint16 p = 8080;
+  g_array_append_val(user->ports, p);
+  g_ptr_array_add(s->nics, user);
+  check_golden("nics", s, SL_ACCEL_TCG);
+}
+
+static void
+test_nic_invalid(void **state)
+{
+  (void)state;
+  const struct {
+    SlNicKind kind;
+    const char *ifname, *mac, *mcast, *want;
+  } cases[] = {
+      {SL_NIC_TAP, "vnet-7-0", NULL, NULL, "needs a MAC"},
+      {SL_NIC_TAP, "this-name-is-too-long", "02:00:00:00:00:01", NULL, "invalid tap name"},
+      {SL_NIC_TAP, "tap,0", "02:00:00:00:00:01", NULL, "invalid tap name"},
+      {SL_NIC_TAP, "vnet-7-0", "02:00:00:00:00", NULL, "invalid MAC"},
+      {SL_NIC_SOCKET, NULL, "02:00:00:00:00:01", "10.0.0.1:5000", "multicast"},
+      {SL_NIC_SOCKET, NULL, "02:00:00:00:00:01", "239.0.0.1", "multicast"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(SlVmSpec) s = base_spec();
+    SlNicSpec *n = sl_nic_spec_new(cases[i].kind);
+    n->ifname = g_strdup(cases[i].ifname);
+    n->mac = g_strdup(cases[i].mac);
+    n->mcast = g_strdup(cases[i].mcast);
+    g_ptr_array_add(s->nics, n);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = sl_qemu_build_argv("qemu-system-x86_64", SL_ACCEL_TCG, s, &error);
+    assert_null(argv);
+    assert_non_null(error);
+    if (!strstr(error->message, cases[i].want))
+      fail_msg("case %zu: '%s' lacks '%s'", i, error->message, cases[i].want);
+  }
+}
+
 static void
 expect_invalid(SlVmSpec *s, const char *fragment)
 {
@@ -689,7 +743,8 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_golden_minimal),    cmocka_unit_test(test_golden_full),
-      cmocka_unit_test(test_golden_outbound),   cmocka_unit_test(test_golden_ports_kvm),
+      cmocka_unit_test(test_golden_outbound),   cmocka_unit_test(test_golden_nics),
+      cmocka_unit_test(test_nic_invalid),       cmocka_unit_test(test_golden_ports_kvm),
       cmocka_unit_test(test_golden_no_network), cmocka_unit_test(test_invalid_specs),
       cmocka_unit_test(test_qmp_recorded),      cmocka_unit_test(test_accel_select),
       cmocka_unit_test(test_fake_driver),       cmocka_unit_test(test_qemu_driver_scripted),

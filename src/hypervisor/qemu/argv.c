@@ -92,6 +92,44 @@ escape_commas(const char *s)
   return g_string_free(out, FALSE);
 }
 
+/* MAC from the user NIC's host address, OpenNebula style (02:00:a:b:c:d), stable across
+ * restarts; 10.0.2.15 (slirp's guest address) without one. */
+static char *
+user_mac(const SlNicSpec *n)
+{
+  guint8 ip[4] = {10, 0, 2, 15};
+  if (n->host_ip) {
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(n->host_ip);
+    memcpy(ip, g_inet_address_to_bytes(a), 4);
+  }
+  return g_strdup_printf("02:00:%02x:%02x:%02x:%02x", ip[0], ip[1], ip[2], ip[3]);
+}
+
+/* -netdev n<i> and -device virtio-net-pci net<i> (docs/network.md). */
+static void
+add_nic(GStrvBuilder *b, guint i, const SlNicSpec *n)
+{
+  g_autoptr(GString) net = g_string_new(NULL);
+  switch (n->kind) {
+  case SL_NIC_USER:
+    g_string_append_printf(net, "user,id=n%u,restrict=%s", i, n->outbound ? "off" : "on");
+    for (guint j = 0; n->host_ip && j < n->ports->len; j++) {
+      guint port = g_array_index(n->ports, guint16, j);
+      g_string_append_printf(net, ",hostfwd=tcp:%s:%u-:%u", n->host_ip, port, port);
+    }
+    break;
+  case SL_NIC_TAP:
+    g_string_append_printf(net, "tap,id=n%u,ifname=%s,script=no,downscript=no", i, n->ifname);
+    break;
+  case SL_NIC_SOCKET:
+    g_string_append_printf(net, "socket,id=n%u,mcast=%s", i, n->mcast);
+    break;
+  }
+  add(b, "-netdev", net->str);
+  g_autofree char *mac = n->mac ? g_strdup(n->mac) : user_mac(n);
+  addf(b, "-device", "virtio-net-pci,id=net%u,netdev=n%u,mac=%s", i, i, mac);
+}
+
 GStrv
 sl_qemu_build_argv(const char *qemu_binary, SlAccel accel, const SlVmSpec *spec, GError **error)
 {
@@ -141,20 +179,15 @@ sl_qemu_build_argv(const char *qemu_binary, SlAccel accel, const SlVmSpec *spec,
     add_virtio_disk(b, &swap, FALSE);
   }
 
-  g_autoptr(GString) net = g_string_new("user,id=n0,restrict=");
-  g_string_append(net, spec->outbound ? "off" : "on");
-  for (guint i = 0; spec->public_ip && i < spec->ports->len; i++) {
-    guint port = g_array_index(spec->ports, guint16, i);
-    g_string_append_printf(net, ",hostfwd=tcp:%s:%u-:%u", spec->public_ip, port, port);
+  if (spec->nics->len == 0) {
+    /* the embedded default: one user-mode NIC from the legacy fields */
+    SlNicSpec legacy = {.kind = SL_NIC_USER,
+                        .host_ip = spec->public_ip,
+                        .ports = spec->ports,
+                        .outbound = spec->outbound};
+    add_nic(b, 0, &legacy);
   }
-  add(b, "-netdev", net->str);
-  /* MAC from the public address, OpenNebula style (02:00:a:b:c:d), stable across restarts. */
-  guint8 ip[4] = {10, 0, 2, 15};
-  if (spec->public_ip) {
-    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(spec->public_ip);
-    memcpy(ip, g_inet_address_to_bytes(a), 4);
-  }
-  addf(b, "-device", "virtio-net-pci,id=net0,netdev=n0,mac=02:00:%02x:%02x:%02x:%02x", ip[0], ip[1],
-       ip[2], ip[3]);
+  for (guint i = 0; i < spec->nics->len; i++)
+    add_nic(b, i, g_ptr_array_index(spec->nics, i));
   return g_strv_builder_end(b);
 }
