@@ -68,6 +68,12 @@ vm_json(const SlVm *v, SlCloud *cloud)
   json_object_set_new(o, "cpu", json_integer(v->cpu));
   json_object_set_new(o, "ip", v->ip ? json_string(v->ip) : json_null());
   json_object_set_new(o, "network", json_string("public"));
+  if (v->def && v->def->ports) {
+    json_t *ports = json_array();
+    for (guint i = 0; i < v->def->ports->len; i++)
+      json_array_append_new(ports, json_integer(g_array_index(v->def->ports, guint16, i)));
+    json_object_set_new(o, "ports", ports);
+  }
   json_object_set_new(o, "image", json_string(v->image ? v->image : ""));
   const char *type = v->def ? v->def->type : NULL;
   if (type)
@@ -169,8 +175,11 @@ parse_request(const SlHttpRequest *req, GError **error)
   static const struct {
     const char *name;
     gboolean object;
-  } members[] = {
-      {"context", TRUE}, {"persistent_disks", FALSE}, {"readonly_disks", FALSE}, {"save", TRUE}};
+  } members[] = {{"context", TRUE},
+                 {"persistent_disks", FALSE},
+                 {"readonly_disks", FALSE},
+                 {"inbound_ports", FALSE},
+                 {"save", TRUE}};
   for (size_t i = 0; i < G_N_ELEMENTS(members); i++) {
     json_t *v = json_field(req, members[i].name, members[i].object, error);
     if (!v && *error)

@@ -179,6 +179,12 @@ const SlOption sl_opts_run_instance[] = {
      .type = SL_OPT_STRING,
      .arg = "IP",
      .help = "Ask for this IP address" NOT_YET},
+    {.name = "inbound-port",
+     .short_name = 0,
+     .type = SL_OPT_LIST,
+     .arg = "PORT",
+     .help = "Open this TCP port to the machines too (repeatable, or a list like 8080,9000), "
+             "besides the cloud's and those the image declares (slterms:inbound-port)"},
     {.name = "no-check-image-url",
      .short_name = 0,
      .type = SL_OPT_FLAG,
@@ -349,6 +355,19 @@ run(SlCli *cli, char **args)
     json_object_set_new(body, "readonly_disks", string_array(sl_cli_list(cli, "readonly-disk")));
   if (json_object_size(context) > 0)
     json_object_set(body, "context", context);
+  if (sl_cli_list(cli, "inbound-port")[0] != NULL) {
+    json_t *ports = json_array();
+    json_object_set_new(body, "inbound_ports", ports);
+    for (const char *const *p = sl_cli_list(cli, "inbound-port"); *p; p++) {
+      g_auto(GStrv) items = g_strsplit(*p, ",", -1);
+      for (char **q = items; *q; q++) {
+        guint64 port = 0;
+        if (!g_ascii_string_to_unsigned(g_strstrip(*q), 10, 1, 65535, &port, NULL))
+          return fail("--inbound-port must be a TCP port (1-65535): %s", *q);
+        json_array_append_new(ports, json_integer((json_int_t)port));
+      }
+    }
+  }
   if (sl_cli_flag(cli, "save")) {
     json_t *save = json_object();
     for (size_t i = 0; i < G_N_ELEMENTS(save_options); i++)

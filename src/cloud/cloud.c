@@ -17,6 +17,7 @@
 
 #include "context/cloudinit.h"
 #include "context/context.h"
+#include "market/entry.h"
 #include "util/error.h"
 
 #define MAX_NUMBER 100
@@ -250,6 +251,44 @@ check_context(char **pairs, GStrv *out, GError **error)
   return TRUE;
 }
 
+static void
+add_port(GArray *ports, guint port)
+{
+  for (guint i = 0; i < ports->len; i++)
+    if (g_array_index(ports, guint16, i) == port)
+      return;
+  guint16 p = (guint16)port;
+  if (port >= 1 && port <= 65535)
+    g_array_append_val(ports, p);
+}
+
+/* The inbound TCP ports of a new VM (docs/network.md): the network's, then those the
+ * image's Marketplace entry declares (slterms:inbound-port), then the asked ones. */
+static GArray *
+inbound_ports(SlCloud *c, const char *image, const SlVmDefImage *root, const GArray *asked)
+{
+  GArray *ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+  for (guint i = 0; i < c->ports->len; i++)
+    add_port(ports, g_array_index(c->ports, guint16, i));
+  g_autoptr(GBytes) doc =
+      root && root->fetch && root->fetch->entry ? g_bytes_ref(root->fetch->entry) : NULL;
+  if (!doc && image) {
+    g_autofree char *path = sl_image_cache_entry_path(c->images, image);
+    char *xml = NULL;
+    gsize len = 0;
+    if (path && g_file_get_contents(path, &xml, &len, NULL))
+      doc = g_bytes_new_take(xml, len);
+  }
+  gsize len = 0;
+  const char *data = doc ? g_bytes_get_data(doc, &len) : NULL;
+  g_autoptr(SlMarketEntry) e = data ? sl_market_entry_parse(data, len, NULL) : NULL;
+  for (guint i = 0; e && i < e->inbound_ports->len; i++)
+    add_port(ports, g_array_index(e->inbound_ports, guint, i));
+  for (guint i = 0; asked && i < asked->len; i++)
+    add_port(ports, g_array_index(asked, guint16, i));
+  return ports;
+}
+
 /* Validates the request; returns the completed definition (image sources,
  * ports) and the instance's resources. */
 static SlVmDef *
@@ -297,7 +336,8 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   g_clear_pointer(&def->root->id, g_free); /* the row's image */
   if (def->readonly && def->readonly->len == 0)
     g_clear_pointer(&def->readonly, g_ptr_array_unref);
-  def->ports = g_array_copy(c->ports);
+  g_autoptr(GArray) asked = g_steal_pointer(&def->ports);
+  def->ports = inbound_ports(c, r->image, def->root, asked);
   def->outbound = c->outbound;
   g_free(def->network);
   def->network = g_strdup("public");

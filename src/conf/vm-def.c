@@ -295,6 +295,25 @@ sl_vm_def_set_json(SlVmDef *d, const char *member, json_t *value, GError **error
     d->readonly = images_new();
     for (char **p = ids; *p; p++)
       g_ptr_array_add(d->readonly, sl_vm_def_image_new(*p, NULL, NULL));
+  } else if (g_str_equal(member, "inbound_ports")) {
+    g_autoptr(GArray) ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+    for (size_t i = 0; json_is_array(value) && i < json_array_size(value); i++) {
+      json_t *v = json_array_get(value, i);
+      guint64 n = 0;
+      if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 65535)
+        n = (guint64)json_integer_value(v);
+      else if (!json_is_string(v) ||
+               !g_ascii_string_to_unsigned(json_string_value(v), 10, 1, 65535, &n, NULL))
+        n = 0;
+      if (n == 0 || ports->len >= SL_VM_DEF_MAX_PORTS)
+        return invalid(error, "inbound_ports must be an array of at most 32 TCP ports (1-65535)");
+      guint16 p = (guint16)n;
+      g_array_append_val(ports, p);
+    }
+    if (!json_is_array(value))
+      return invalid(error, "inbound_ports must be an array of at most 32 TCP ports (1-65535)");
+    g_clear_pointer(&d->ports, g_array_unref);
+    d->ports = g_steal_pointer(&ports);
   } else if (g_str_equal(member, "save")) {
     SlVmDefSave *s = sl_vm_def_save_from_json(value, error);
     if (!s)

@@ -55,7 +55,8 @@ typedef struct {
   SlVmDefSave *save;   /* or NULL */
   /* completed by the cloud and stored */
   SlVmDefImage *root; /* the root image source, or NULL */
-  GArray *ports;      /* guint16 forwarded TCP ports, or NULL */
+  GArray *ports;      /* guint16 inbound TCP ports, or NULL: asked ("inbound_ports", at most
+                       * SL_VM_DEF_MAX_PORTS), completed with the network's and the image's */
   gboolean outbound;
   char *network; /* "public" */
 } SlVmDef;
@@ -72,7 +73,10 @@ void sl_vm_def_fetch_free(SlVmDefFetch *fetch);
 void sl_vm_def_save_free(SlVmDefSave *save);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlVmDefSave, sl_vm_def_save_free)
 
-/* The JSON-valued members of a request: "context" (object of strings),
+#define SL_VM_DEF_MAX_PORTS 32
+
+/* The JSON-valued members of a request: "context" (object of strings), "inbound_ports"
+ * (array of TCP ports, numbers or strings),
  * "persistent_disks" and "readonly_disks" (arrays of strings), "save"
  * (object of strings). SL_ERROR_INVALID "<member> must be ..." otherwise. */
 gboolean sl_vm_def_set_json(SlVmDef *def, const char *member, json_t *value, GError **error);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cloud/cloud.h"
+#include "market/entry.h"
 #include "cloud-helpers.h"
 #include "helpers.h"
 #include "util/error.h"
@@ -295,6 +296,40 @@ test_run_kill(void **state)
   wait_state(f, id2, SL_VM_RUNNING);
 }
 
+/* Inbound ports (docs/network.md): the network's, the image entry's slterms:inbound-port,
+ * the asked ones; each once, in that order. */
+static void
+test_inbound_ports(void **state)
+{
+  Fx *f = *state;
+  g_autoptr(SlMarketEntry) e = sl_market_entry_new();
+  e->identifier = g_strdup(f->image);
+  g_autofree char *plain = sl_market_entry_to_xml(e); /* it writes no ports: add them */
+  g_auto(GStrv) halves = g_strsplit(plain, "</rdf:Description>", 2);
+  assert_non_null(halves[1]);
+  g_autofree char *xml = g_strconcat(halves[0], "<slterms:inbound-port>8080</slterms:inbound-port>",
+                                     "<slterms:inbound-port>22</slterms:inbound-port>",
+                                     "</rdf:Description>", halves[1], NULL);
+  g_autofree char *path = sl_image_cache_entry_path(f->images, f->image);
+  assert_true(g_file_set_contents(path, xml, -1, NULL));
+  guint16 asked[] = {9000, 8080};
+  g_autoptr(GArray) ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+  g_array_append_vals(ports, asked, 2);
+  SlVmDef r = {.image = f->image, .cpu = -1, .ram = 128, .number = 1, .ports = ports};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = sl_cloud_vm_create(f->cloud, "alice", &r, &error);
+  assert_null(error);
+  const SlVm *v = vms->pdata[0];
+  GString *got = g_string_new(NULL);
+  for (guint i = 0; i < v->def->ports->len; i++)
+    g_string_append_printf(got, "%s%u", i ? "," : "", g_array_index(v->def->ports, guint16, i));
+  g_autofree char *text = g_string_free(got, FALSE);
+  assert_string_equal(text, "22,80,443,8080,9000");
+  wait_state(f, v->id, SL_VM_RUNNING);
+  g_autoptr(SlVm) k = sl_cloud_vm_kill(f->cloud, "alice", v->id, &error);
+  assert_null(error);
+}
+
 static void
 test_all_or_nothing(void **state)
 {
@@ -489,6 +524,7 @@ main(void)
       cmocka_unit_test(test_types),
       cmocka_unit_test_setup_teardown(test_run_kill, setup, teardown),
       cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_inbound_ports, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shutdown, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shutdown_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unknown_and_crash, setup, teardown),
