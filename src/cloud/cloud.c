@@ -336,6 +336,8 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   g_clear_pointer(&def->root->id, g_free); /* the row's image */
   if (def->readonly && def->readonly->len == 0)
     g_clear_pointer(&def->readonly, g_ptr_array_unref);
+  if (!c->net->ops->check(c->net, error))
+    return NULL;
   g_autoptr(GArray) asked = g_steal_pointer(&def->ports);
   def->ports = inbound_ports(c, r->image, def->root, asked);
   def->outbound = c->outbound;

@@ -193,16 +193,17 @@ start_market(const Settings *s, const SlCloudSettings *cs, SlImageCache *images)
 /* The cloud's networks ([network NAME] groups, docs/network.md); SlNetwork*, public first.
  * Only here are the concrete drivers named. */
 static GPtrArray *
-start_networks(const char *config, const SlCloudSettings *cs, GError **error)
+start_networks(const char *config, const char *data_dir, const SlCloudSettings *cs, GError **error)
 {
   g_autoptr(GPtrArray) cfgs =
       sl_network_configs_load(config, cs->network, cs->ports, cs->outbound, error);
   if (!cfgs)
     return NULL;
   g_autoptr(GPtrArray) nets = g_ptr_array_new_with_free_func((GDestroyNotify)sl_network_free);
+  g_autofree char *state = g_build_filename(data_dir, "networks", NULL);
   for (guint i = 0; i < cfgs->len; i++) {
     const SlNetworkConfig *nc = cfgs->pdata[i];
-    SlNetwork *n = g_str_equal(nc->driver, "bridge") ? sl_network_bridge_new(nc, error)
+    SlNetwork *n = g_str_equal(nc->driver, "bridge") ? sl_network_bridge_new(nc, state, error)
                                                      : sl_network_user_new(nc, error);
     if (!n)
       return NULL;
@@ -235,7 +236,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
   } else if (!(*hv = sl_hypervisor_qemu_new(NULL, s->data_dir, error))) {
     return FALSE;
   }
-  if (!(networks = start_networks(config, cs, error)))
+  if (!(networks = start_networks(config, s->data_dir, cs, error)))
     return FALSE;
   *images = sl_image_cache_new(store, s->data_dir, error);
   if (!*images || !sl_image_cache_recover(*images, NULL, error))

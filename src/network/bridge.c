@@ -8,18 +8,32 @@
  * is not live. The bridge itself (and its address, the gateway) is the
  * operator's (docs/network.md); a missing bridge fails prepare() with
  * SL_ERROR_UNAVAILABLE before anything is made.
+ *
+ * DHCP and DNS: a dnsmasq per network, started by recover() (daemon start) or
+ * the first prepare(), bound to the bridge, stopped by PID at free(); a stale
+ * one (left by a killed daemon, found through DIR/dnsmasq.pid and its command
+ * line) is stopped first. It serves only the VMs' fixed addresses: one file per
+ * NIC in DIR/dhcp (MAC,IP,vm-<id>) and DIR/hosts (IP vm-<id>), which dnsmasq
+ * re-reads by itself (inotify); prepare writes them, release and recover remove them.
  */
 #include "network/driver.h"
 
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 #include "util/spawn.h"
 
 typedef struct {
   SlNetwork base;
-  guint prefix; /* of the pool */
+  guint prefix;       /* of the pool */
+  char *network;      /* the pool's network address */
+  char *dir;          /* DATA/networks/<name>, or NULL: no dnsmasq */
+  SlProcess *dnsmasq; /* ours, or NULL */
 } BridgeNetwork;
 
 static gboolean
@@ -89,6 +103,154 @@ bridge_context(SlNetwork *net, const SlNicRequest *nic, GPtrArray *pairs)
     push(pairs, nic->index, "DNS", dns);
 }
 
+/* ---- dnsmasq ----------------------------------------------------------------- */
+
+static char *
+state_file(BridgeNetwork *b, const char *name)
+{
+  return g_build_filename(b->dir, name, NULL);
+}
+
+static void
+write_hosts(BridgeNetwork *b, const SlNicRequest *nic, const char *mac)
+{
+  if (!b->dir)
+    return;
+  g_autofree char *base = g_strdup_printf("%s-%u", nic->vm_id, nic->index);
+  g_autofree char *hosts = g_build_filename(b->dir, "hosts", base, NULL);
+  g_autofree char *dhcp = g_build_filename(b->dir, "dhcp", base, NULL);
+  g_autofree char *h = g_strdup_printf("%s vm-%s\n", nic->ip, nic->vm_id);
+  g_autofree char *d = g_strdup_printf("%s,%s,vm-%s\n", mac, nic->ip, nic->vm_id);
+  g_autoptr(GError) e = NULL;
+  if (!g_file_set_contents(hosts, h, -1, &e) || !g_file_set_contents(dhcp, d, -1, &e))
+    g_warning("network %s: %s", b->base.config->name, e->message);
+}
+
+static void
+drop_hosts(BridgeNetwork *b, const char *base)
+{
+  if (!b->dir)
+    return;
+  g_autofree char *hosts = g_build_filename(b->dir, "hosts", base, NULL);
+  g_autofree char *dhcp = g_build_filename(b->dir, "dhcp", base, NULL);
+  g_unlink(hosts);
+  g_unlink(dhcp);
+}
+
+/* A dnsmasq left by an earlier daemon: its pid file names it, its command line names our
+ * directory. Stopped by PID (SIGTERM, then SIGKILL after 2 s). */
+static void
+stop_stale(BridgeNetwork *b)
+{
+  g_autofree char *pidfile = state_file(b, "dnsmasq.pid");
+  g_autofree char *text = NULL;
+  guint64 pid = 0;
+  if (!g_file_get_contents(pidfile, &text, NULL, NULL) ||
+      !g_ascii_string_to_unsigned(g_strstrip(text), 10, 2, G_MAXINT32, &pid, NULL))
+    return;
+  g_autofree char *proc = g_strdup_printf("/proc/%" G_GUINT64_FORMAT "/cmdline", pid);
+  g_autofree char *cmd = NULL;
+  gsize len = 0;
+  if (g_file_get_contents(proc, &cmd, &len, NULL) && len > 0) {
+    for (gsize i = 0; i + 1 < len; i++)
+      if (!cmd[i])
+        cmd[i] = ' ';
+    if (strstr(cmd, "dnsmasq") && strstr(cmd, pidfile)) {
+      g_message("network %s: stopping the dnsmasq of an earlier daemon (pid %" G_GUINT64_FORMAT ")",
+                b->base.config->name, pid);
+      kill((pid_t)pid, SIGTERM);
+      for (int i = 0; i < 20 && kill((pid_t)pid, 0) == 0; i++)
+        g_usleep(100000);
+      if (kill((pid_t)pid, 0) == 0)
+        kill((pid_t)pid, SIGKILL);
+    }
+  }
+  g_unlink(pidfile);
+}
+
+static void
+dnsmasq_exited(SlProcess *proc, const SlSpawnResult *result, const GError *error, gpointer data)
+{
+  (void)proc, (void)error;
+  g_autofree char *how = sl_spawn_result_describe(result);
+  g_message("network %s: dnsmasq ended (%s)", (const char *)data, how);
+  g_free(data);
+}
+
+static void
+start_dnsmasq(BridgeNetwork *b)
+{
+  if (!b->dir || (b->dnsmasq && !sl_process_has_exited(b->dnsmasq)) ||
+      !is_bridge(b->base.config->bridge))
+    return;
+  g_clear_pointer(&b->dnsmasq, sl_process_unref);
+  g_autofree char *prog = g_find_program_in_path("dnsmasq");
+  if (!prog) {
+    g_warning("network %s: dnsmasq not found: no DHCP or DNS (guests still get their address "
+              "from the context)",
+              b->base.config->name);
+    return;
+  }
+  stop_stale(b);
+  g_autofree char *pidfile = state_file(b, "dnsmasq.pid");
+  g_autofree char *log = state_file(b, "dnsmasq.log");
+  g_autofree char *mask = mask_text(b->prefix);
+  g_autofree char *o_pid = g_strconcat("--pid-file=", pidfile, NULL);
+  g_autofree char *o_if = g_strconcat("--interface=", b->base.config->bridge, NULL);
+  g_autofree char *o_lease = g_strdup_printf("--dhcp-leasefile=%s/leases", b->dir);
+  g_autofree char *o_hosts = g_strdup_printf("--hostsdir=%s/hosts", b->dir);
+  g_autofree char *o_dhcp = g_strdup_printf("--dhcp-hostsdir=%s/dhcp", b->dir);
+  g_autofree char *o_range = g_strdup_printf("--dhcp-range=%s,static,%s,12h", b->network, mask);
+  g_autofree char *o_router = b->base.config->gateway ? g_strconcat("--dhcp-option=option:router,",
+                                                                    b->base.config->gateway, NULL)
+                                                      : g_strdup("--dhcp-option=option:router");
+  const char *argv[] = {prog,
+                        "--keep-in-foreground",
+                        "--conf-file=/dev/null",
+                        "--bind-interfaces",
+                        o_if,
+                        "--except-interface=lo",
+                        "--user=root",
+                        "--group=root",
+                        o_pid,
+                        o_lease,
+                        o_hosts,
+                        o_dhcp,
+                        o_range,
+                        o_router,
+                        "--no-resolv",
+                        "--no-hosts",
+                        "--domain-needed",
+                        "--log-dhcp",
+                        NULL};
+  SlSpawnOptions o = {.argv = argv, .out = SL_SPAWN_LOG, .err = SL_SPAWN_LOG, .log_file = log};
+  g_autoptr(GError) e = NULL;
+  char *name = g_strdup(b->base.config->name);
+  b->dnsmasq = sl_process_spawn(&o, dnsmasq_exited, name, &e);
+  if (!b->dnsmasq) {
+    g_free(name);
+    g_warning("network %s: %s", b->base.config->name, e->message);
+    return;
+  }
+  int pid = sl_process_get_pid(b->dnsmasq);
+  g_autofree char *text = g_strdup_printf("%d\n", pid);
+  g_file_set_contents(pidfile, text, -1, NULL);
+  g_message("network %s: dnsmasq (pid %d) on bridge %s", b->base.config->name, pid,
+            b->base.config->bridge);
+}
+
+/* ---- the driver -------------------------------------------------------------- */
+
+static gboolean
+bridge_check(SlNetwork *net, GError **error)
+{
+  if (is_bridge(net->config->bridge))
+    return TRUE;
+  g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "network %s: bridge %s does not exist",
+              net->config->name, net->config->bridge);
+  return FALSE;
+}
+
 static SlNicSpec *
 bridge_prepare(SlNetwork *net, const SlNicRequest *nic, GError **error)
 {
@@ -101,11 +263,8 @@ bridge_prepare(SlNetwork *net, const SlNicRequest *nic, GError **error)
                 nic->index);
     return NULL;
   }
-  if (!is_bridge(br)) {
-    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "network %s: bridge %s does not exist",
-                net->config->name, br);
+  if (!bridge_check(net, error))
     return NULL;
-  }
   if (!link_exists(tap)) {
     const char *add[] = {"ip", "tuntap", "add", "dev", tap, "mode", "tap", NULL};
     if (!run_ip(add, error))
@@ -119,6 +278,8 @@ bridge_prepare(SlNetwork *net, const SlNicRequest *nic, GError **error)
   }
   g_message("network %s: tap %s on bridge %s for VM %s (%s)", net->config->name, tap, br,
             nic->vm_id, nic->ip);
+  write_hosts((BridgeNetwork *)net, nic, mac);
+  start_dnsmasq((BridgeNetwork *)net);
   SlNicSpec *n = sl_nic_spec_new(SL_NIC_TAP);
   n->ifname = g_steal_pointer(&tap);
   n->mac = g_steal_pointer(&mac);
@@ -142,6 +303,8 @@ bridge_release(SlNetwork *net, const char *vm_id, guint index)
   g_autofree char *tap = sl_network_tap_name(vm_id, index);
   if (tap && link_exists(tap))
     delete_tap(net, tap);
+  g_autofree char *base = g_strdup_printf("%s-%u", vm_id, index);
+  drop_hosts((BridgeNetwork *)net, base);
 }
 
 static void
@@ -161,17 +324,39 @@ bridge_recover(SlNetwork *net, GHashTable *live)
     if (!g_hash_table_contains(live, vm))
       delete_tap(net, name);
   }
+  BridgeNetwork *b = (BridgeNetwork *)net;
+  g_autofree char *hosts = b->dir ? state_file(b, "dhcp") : NULL;
+  g_autoptr(GDir) files = hosts ? g_dir_open(hosts, 0, NULL) : NULL;
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func(g_free);
+  while (files && (name = g_dir_read_name(files))) {
+    g_autofree char *vm = g_strndup(name, strcspn(name, "-"));
+    if (!g_hash_table_contains(live, vm))
+      g_ptr_array_add(stale, g_strdup(name));
+  }
+  for (guint i = 0; i < stale->len; i++)
+    drop_hosts(b, stale->pdata[i]);
+  start_dnsmasq(b);
 }
 
 static void
 bridge_free(SlNetwork *net)
 {
+  BridgeNetwork *b = (BridgeNetwork *)net;
+  if (b->dnsmasq && !sl_process_has_exited(b->dnsmasq)) {
+    sl_process_signal(b->dnsmasq, SIGTERM);
+    g_autofree char *pidfile = state_file(b, "dnsmasq.pid");
+    g_unlink(pidfile);
+  }
+  g_clear_pointer(&b->dnsmasq, sl_process_unref);
+  g_free(b->network);
+  g_free(b->dir);
   sl_network_config_free(net->config);
   g_free(net);
 }
 
 static const SlNetworkOps bridge_ops = {
     .name = "bridge",
+    .check = bridge_check,
     .context = bridge_context,
     .prepare = bridge_prepare,
     .release = bridge_release,
@@ -180,7 +365,7 @@ static const SlNetworkOps bridge_ops = {
 };
 
 SlNetwork *
-sl_network_bridge_new(const SlNetworkConfig *cfg, GError **error)
+sl_network_bridge_new(const SlNetworkConfig *cfg, const char *state_dir, GError **error)
 {
   g_autoptr(GInetAddressMask) m =
       cfg->pool ? g_inet_address_mask_new_from_string(cfg->pool, NULL) : NULL;
@@ -193,5 +378,17 @@ sl_network_bridge_new(const SlNetworkConfig *cfg, GError **error)
   b->base.ops = &bridge_ops;
   b->base.config = sl_network_config_copy(cfg);
   b->prefix = g_inet_address_mask_get_length(m);
+  b->network = g_inet_address_to_string(g_inet_address_mask_get_address(m));
+  if (state_dir) {
+    b->dir = g_build_filename(state_dir, cfg->name, NULL);
+    g_autofree char *hosts = g_build_filename(b->dir, "hosts", NULL);
+    g_autofree char *dhcp = g_build_filename(b->dir, "dhcp", NULL);
+    if (g_mkdir_with_parents(hosts, 0700) != 0 || g_mkdir_with_parents(dhcp, 0700) != 0) {
+      g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "network %s: cannot create %s: %s", cfg->name,
+                  b->dir, g_strerror(errno));
+      sl_network_free(&b->base);
+      return NULL;
+    }
+  }
   return &b->base;
 }

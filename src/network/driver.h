@@ -10,6 +10,8 @@
  *
  * Contract (all drivers):
  *  - Called from the daemon's main context only (not thread-safe).
+ *  - check() tells whether the network can take a VM now (bridge: the bridge
+ *    exists); the cloud asks before it allocates anything. SL_ERROR_UNAVAILABLE.
  *  - context() is pure: what the guest is told about NIC `index` (KEY, value
  *    pairs appended to `pairs`, e.g. ETH0_IP/ETH0_MASK/ETH0_GATEWAY/ETH0_DNS).
  *  - prepare() makes what the NIC needs on the host (nothing for user, a tap
@@ -61,6 +63,7 @@ typedef struct SlNetwork SlNetwork;
 
 typedef struct {
   const char *name;
+  gboolean (*check)(SlNetwork *net, GError **error);
   void (*context)(SlNetwork *net, const SlNicRequest *nic, GPtrArray *pairs);
   SlNicSpec *(*prepare)(SlNetwork *net, const SlNicRequest *nic, GError **error);
   void (*release)(SlNetwork *net, const char *vm_id, guint index);
@@ -76,7 +79,9 @@ struct SlNetwork {
 /* The drivers; each takes a copy of cfg. SL_ERROR_INVALID for a config the
  * driver cannot use (bridge: no bridge name, no pool). */
 SlNetwork *sl_network_user_new(const SlNetworkConfig *cfg, GError **error);
-SlNetwork *sl_network_bridge_new(const SlNetworkConfig *cfg, GError **error);
+/* state_dir (DATA/networks): <name>/ holds dnsmasq's pid file, log, leases and host
+ * files; NULL = no dnsmasq (unit tests). */
+SlNetwork *sl_network_bridge_new(const SlNetworkConfig *cfg, const char *state_dir, GError **error);
 
 /* The [network NAME] groups of stratusd's configuration file (config.c):
  *   driver = user | bridge   kind = public | local | private (default: the

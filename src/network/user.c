@@ -11,6 +11,13 @@ typedef struct {
   SlNetwork base;
 } UserNetwork;
 
+static gboolean
+user_check(SlNetwork *net, GError **error)
+{
+  (void)net, (void)error;
+  return TRUE;
+}
+
 static void
 user_context(SlNetwork *net, const SlNicRequest *nic, GPtrArray *pairs)
 {
@@ -50,6 +57,7 @@ user_free(SlNetwork *net)
 
 static const SlNetworkOps user_ops = {
     .name = "user",
+    .check = user_check,
     .context = user_context,
     .prepare = user_prepare,
     .release = user_release,

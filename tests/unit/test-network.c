@@ -71,7 +71,7 @@ test_bridge_groups(void **state)
   assert_int_equal(pub->ports->len, 1);
   assert_int_equal(priv->kind, SL_NET_PRIVATE);
 
-  g_autoptr(SlNetwork) net = sl_network_bridge_new(pub, &error);
+  g_autoptr(SlNetwork) net = sl_network_bridge_new(pub, NULL, &error);
   assert_non_null(net);
   g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
   SlNicRequest nic = {.vm_id = "12", .index = 0, .ip = "10.1.0.12"};
@@ -165,7 +165,7 @@ test_bridge_missing(void **state)
                          .bridge = (char *)"sl-nobr-test",
                          .pool = (char *)"10.1.0.0/24"};
   g_autoptr(GError) error = NULL;
-  g_autoptr(SlNetwork) net = sl_network_bridge_new(&cfg, &error);
+  g_autoptr(SlNetwork) net = sl_network_bridge_new(&cfg, NULL, &error);
   assert_non_null(net);
   SlNicRequest nic = {.vm_id = "4", .index = 0, .ip = "10.1.0.4"};
   SlNicSpec *n = net->ops->prepare(net, &nic, &error);
@@ -175,7 +175,7 @@ test_bridge_missing(void **state)
   assert_false(g_file_test("/sys/class/net/vnet-4-0", G_FILE_TEST_EXISTS));
   cfg.bridge = NULL;
   g_clear_error(&error);
-  assert_null(sl_network_bridge_new(&cfg, &error));
+  assert_null(sl_network_bridge_new(&cfg, NULL, &error));
   assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_INVALID));
 }
 
