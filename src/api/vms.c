@@ -67,7 +67,8 @@ vm_json(const SlVm *v, SlCloud *cloud)
   json_object_set_new(o, "memory", json_integer(v->memory));
   json_object_set_new(o, "cpu", json_integer(v->cpu));
   json_object_set_new(o, "ip", v->ip ? json_string(v->ip) : json_null());
-  json_object_set_new(o, "network", json_string("public"));
+  json_object_set_new(o, "network",
+                      json_string(v->def && v->def->network ? v->def->network : "public"));
   if (v->def && v->def->ports) {
     json_t *ports = json_array();
     for (guint i = 0; i < v->def->ports->len; i++)
@@ -158,6 +159,7 @@ parse_request(const SlHttpRequest *req, GError **error)
   def->type = g_strdup(sl_http_request_field(req, "type"));
   def->name = g_strdup(sl_http_request_field(req, "name"));
   def->public_key = g_strdup(sl_http_request_field(req, "public_key"));
+  def->network = g_strdup(sl_http_request_field(req, "network")); /* NULL = public */
   if (!int_field(req, "cpu", &def->cpu, error) || !int_field(req, "ram", &def->ram, error) ||
       !int_field(req, "swap", &def->swap, error) ||
       !int_field(req, "number", &def->number, error) ||
@@ -205,8 +207,9 @@ create_vms(const SlHttpRequest *req, gpointer data)
     SlVm *v = vms->pdata[i];
     json_array_append_new(arr, json_pack("{s:I, s:s?}", "id", (json_int_t)v->id, "ip", v->ip));
   }
-  SlHttpResponse *resp =
-      sl_http_response_new_json(201, json_pack("{s:o, s:s}", "vms", arr, "network", "public"));
+  SlHttpResponse *resp = sl_http_response_new_json(
+      201, json_pack("{s:o, s:s}", "vms", arr, "network",
+                     def->network && *def->network ? def->network : "public"));
   SlVm *first = vms->pdata[0];
   g_autofree char *location = g_strdup_printf("/vms/%" G_GINT64_FORMAT, first->id);
   sl_http_response_add_header(resp, "Location", location);

@@ -106,12 +106,13 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Use the local network instead of the public one" NOT_YET},
+     .help = "Use the local network instead of the public one"},
     {.name = "private-ip",
      .short_name = 0,
      .type = SL_OPT_FLAG,
      .arg = NULL,
-     .help = "Use the private network instead of the public one" NOT_YET},
+     .help = "Use the private network instead of the public one (only your machines "
+             "reach each other there)"},
     {.name = "save",
      .short_name = 0,
      .type = SL_OPT_FLAG,
@@ -293,10 +294,9 @@ run(SlCli *cli, char **args)
       }
     }
   }
-  static const char *const unsupported[] = {"vnc-port",         "vnc-listen",    "vm-requirements",
-                                            "vm-template-file", "vm-cpu-amount", "vm-disks-bus",
-                                            "local-ip",         "private-ip",    "qcow-disk-format",
-                                            "address",          "notify",        NULL};
+  static const char *const unsupported[] = {
+      "vnc-port",     "vnc-listen",       "vm-requirements", "vm-template-file", "vm-cpu-amount",
+      "vm-disks-bus", "qcow-disk-format", "address",         "notify",           NULL};
   sl_warn_unsupported(cli, unsupported);
 
   const char *image = args[0];
@@ -355,6 +355,9 @@ run(SlCli *cli, char **args)
     json_object_set_new(body, "readonly_disks", string_array(sl_cli_list(cli, "readonly-disk")));
   if (json_object_size(context) > 0)
     json_object_set(body, "context", context);
+  if (sl_cli_flag(cli, "private-ip") || sl_cli_flag(cli, "local-ip")) /* protocols.md §2 */
+    json_object_set_new(body, "network",
+                        json_string(sl_cli_flag(cli, "private-ip") ? "private" : "local"));
   if (sl_cli_list(cli, "inbound-port")[0] != NULL) {
     json_t *ports = json_array();
     json_object_set_new(body, "inbound_ports", ports);

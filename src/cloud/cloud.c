@@ -92,6 +92,26 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
     g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot create %s: %s", vms, g_strerror(errno));
     return NULL;
   }
+  /* the other networks' pools: [0] stands for `pool`; no address in two networks */
+  g_autoptr(GPtrArray) pools = g_ptr_array_new_with_free_func((GDestroyNotify)sl_ip_pool_free);
+  g_ptr_array_add(pools, NULL);
+  for (guint i = 1; cfg->networks && i < cfg->networks->len; i++) {
+    SlNetwork *n = cfg->networks->pdata[i];
+    g_autoptr(SlIpPool) p = sl_ip_pool_new(n->config->pool, error);
+    if (!p)
+      return NULL;
+    for (guint j = 0; j < pools->len; j++) {
+      const SlIpPool *other = j == 0 ? pool : pools->pdata[j];
+      const SlNetwork *on = j == 0 ? net : cfg->networks->pdata[j];
+      if (sl_ip_pool_overlaps(p, other)) {
+        g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                    "the pools of networks %s and %s overlap (an address belongs to one network)",
+                    on ? on->config->name : "public", n->config->name);
+        return NULL;
+      }
+    }
+    g_ptr_array_add(pools, g_steal_pointer(&p));
+  }
   SlCloud *c = g_new0(SlCloud, 1);
   c->store = store;
   c->images = images;
@@ -119,6 +139,11 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
                             .outbound = c->outbound};
     c->net = c->owned_net = sl_network_user_new(&user, NULL);
   }
+  c->nets = g_ptr_array_new();
+  g_ptr_array_add(c->nets, c->net);
+  for (guint i = 1; cfg->networks && i < cfg->networks->len; i++)
+    g_ptr_array_add(c->nets, cfg->networks->pdata[i]);
+  c->pools = g_steal_pointer(&pools);
   c->shutdown_timeout_s = cfg->shutdown_timeout_s ? cfg->shutdown_timeout_s : 60;
   c->cpu_sample_s = cfg->cpu_sample_s ? cfg->cpu_sample_s : 5;
   c->qemu_img = g_strdup(cfg->qemu_img ? cfg->qemu_img : "qemu-img");
@@ -140,7 +165,8 @@ sl_cloud_new(SlStore *store, SlImageCache *images, SlHypervisor *hv, const SlClo
                                 .qemu_img = c->qemu_img,
                                 .mkswap = c->mkswap,
                                 .pause_ms = cfg->prolog_delay_ms,
-                                .net = c->net};
+                                .net = c->net,
+                                .nets = c->nets};
   sl_cloud_limits_init(c, cfg);
   sl_cloud_disks_init(c, cfg);
   sl_cloud_save_init(c, cfg);
@@ -169,6 +195,8 @@ sl_cloud_free(SlCloud *c)
   sl_ip_pool_free(c->pool);
   g_array_unref(c->ports);
   sl_network_free(c->owned_net);
+  g_clear_pointer(&c->nets, g_ptr_array_unref);
+  g_clear_pointer(&c->pools, g_ptr_array_unref);
   g_free(c->vms_dir);
   g_free(c->qemu_img);
   g_free(c->mkswap);
@@ -265,11 +293,12 @@ add_port(GArray *ports, guint port)
 /* The inbound TCP ports of a new VM (docs/network.md): the network's, then those the
  * image's Marketplace entry declares (slterms:inbound-port), then the asked ones. */
 static GArray *
-inbound_ports(SlCloud *c, const char *image, const SlVmDefImage *root, const GArray *asked)
+inbound_ports(SlNetwork *net, SlCloud *c, const char *image, const SlVmDefImage *root,
+              const GArray *asked)
 {
   GArray *ports = g_array_new(FALSE, FALSE, sizeof(guint16));
-  for (guint i = 0; i < c->ports->len; i++)
-    add_port(ports, g_array_index(c->ports, guint16, i));
+  for (guint i = 0; i < net->config->ports->len; i++)
+    add_port(ports, g_array_index(net->config->ports, guint16, i));
   g_autoptr(GBytes) doc =
       root && root->fetch && root->fetch->entry ? g_bytes_ref(root->fetch->entry) : NULL;
   if (!doc && image) {
@@ -336,14 +365,37 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   g_clear_pointer(&def->root->id, g_free); /* the row's image */
   if (def->readonly && def->readonly->len == 0)
     g_clear_pointer(&def->readonly, g_ptr_array_unref);
-  if (!c->net->ops->check(c->net, error))
+  const char *netname = r->network && *r->network ? r->network : "public";
+  SlNetwork *net = sl_cloud_network(c, netname, NULL);
+  if (!net) {
+    g_autoptr(GString) names = g_string_new(NULL);
+    for (guint i = 0; i < c->nets->len; i++)
+      g_string_append_printf(names, "%s%s", i ? ", " : "",
+                             ((SlNetwork *)c->nets->pdata[i])->config->name);
+    return invalid(error, "unknown network '%s' (this cloud has: %s)", netname, names->str), NULL;
+  }
+  if (!net->ops->check(net, error))
     return NULL;
   g_autoptr(GArray) asked = g_steal_pointer(&def->ports);
-  def->ports = inbound_ports(c, r->image, def->root, asked);
-  def->outbound = c->outbound;
+  def->ports = inbound_ports(net, c, r->image, def->root, asked);
+  def->outbound = net->config->outbound;
   g_free(def->network);
-  def->network = g_strdup("public");
+  def->network = g_strdup(net->config->name);
   return g_steal_pointer(&def);
+}
+
+SlNetwork *
+sl_cloud_network(SlCloud *c, const char *name, SlIpPool **pool)
+{
+  for (guint i = 0; i < c->nets->len; i++) {
+    SlNetwork *n = c->nets->pdata[i];
+    if (g_strcmp0(n->config->name, name ? name : "public") == 0) {
+      if (pool)
+        *pool = i == 0 ? c->pool : c->pools->pdata[i];
+      return n;
+    }
+  }
+  return NULL;
 }
 
 static gboolean

@@ -130,6 +130,8 @@ guint sl_ip_pool_size(const SlIpPool *pool);
 /* First address of the pool not in used (char* set), or NULL: an
  * SlStoreIpPickFunc with data = the pool. */
 char *sl_ip_pool_pick(GHashTable *used, gpointer pool);
+/* Whether two pools share an address. */
+gboolean sl_ip_pool_overlaps(const SlIpPool *a, const SlIpPool *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlIpPool, sl_ip_pool_free)
 
 /* The [cloud] group of stratusd's configuration file (settings.c):

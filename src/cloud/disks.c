@@ -131,6 +131,16 @@ attachable(SlCloud *c, const char *user, const char *uuid, const char *action, G
   return g_steal_pointer(&d);
 }
 
+/* The pool of the network of a request's VMs (all on one network). */
+static SlIpPool *
+pool_of(SlCloud *c, GPtrArray *vms)
+{
+  const SlVm *v = vms->len ? vms->pdata[0] : NULL;
+  SlIpPool *pool = c->pool;
+  sl_cloud_network(c, v && v->def ? v->def->network : NULL, &pool);
+  return pool;
+}
+
 /* ---- boot-time disks ------------------------------------------------------ */
 
 typedef struct {
@@ -166,7 +176,7 @@ boot_locked(gpointer data, GError **error)
     }
   }
   return sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, b->check, b->check_data,
-                                   sl_ip_pool_pick, b->c->pool, error);
+                                   sl_ip_pool_pick, pool_of(b->c, b->vms), error);
 }
 
 gboolean
@@ -175,8 +185,8 @@ sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms
 {
   guint n = uuids ? g_strv_length(uuids) : 0;
   if (n == 0)
-    return sl_store_vm_insert_checked(c->store, vms, check, check_data, sl_ip_pool_pick, c->pool,
-                                      error);
+    return sl_store_vm_insert_checked(c->store, vms, check, check_data, sl_ip_pool_pick,
+                                      pool_of(c, vms), error);
   if (n > SL_PDISK_MAX_MOUNTS) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "at most %d persistent disks per VM",
                 SL_PDISK_MAX_MOUNTS);

@@ -45,7 +45,12 @@ struct SlCloud {
   /* networks: [0] public; owned_net is the user network made when the config gave none */
   SlNetwork *net;
   SlNetwork *owned_net;
+  GPtrArray *nets;  /* SlNetwork* (borrowed), [0] = net */
+  GPtrArray *pools; /* SlIpPool* (owned) of nets, same order; [0] = pool */
 };
+
+/* The cloud's network called `name` (NULL = "public") and its pool, or NULL. */
+SlNetwork *sl_cloud_network(SlCloud *cloud, const char *name, SlIpPool **pool);
 
 typedef struct {
   SlCloud *cloud; /* NULL once the cloud is freed (late callbacks bail out) */

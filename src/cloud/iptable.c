@@ -85,3 +85,9 @@ sl_ip_pool_pick(GHashTable *used, gpointer data)
   }
   return NULL;
 }
+
+gboolean
+sl_ip_pool_overlaps(const SlIpPool *a, const SlIpPool *b)
+{
+  return a->first <= b->last && b->first <= a->last;
+}

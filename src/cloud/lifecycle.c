@@ -81,7 +81,10 @@ cleanup_files(Vm *vm)
   g_autofree char *run = sl_cloud_run_dir(c, vm->id);
   sl_cloud_rm_tree(run);
   g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, vm->id);
-  c->net->ops->release(c->net, vm_id, 0); /* the tap, before the address is free again */
+  for (guint i = 0; i < c->nets->len; i++) { /* the tap, before the address is free again */
+    SlNetwork *n = c->nets->pdata[i];
+    n->ops->release(n, vm_id, 0);
+  }
   if (!vm->orphan) {
     sl_cloud_disks_release(c, vm->id);
     g_autoptr(GError) error = NULL;

@@ -263,6 +263,19 @@ hostname_of(const SlVm *row)
   return ok ? g_strdup(row->name) : g_strdup_printf("vm-%" G_GINT64_FORMAT, row->id);
 }
 
+/* The network the VM's definition names (rows of older versions: public). */
+static SlNetwork *
+network_of(const SlStepRun *run)
+{
+  const char *name = run->row->def->network ? run->row->def->network : "public";
+  for (guint i = 0; run->config->nets && i < run->config->nets->len; i++) {
+    SlNetwork *n = run->config->nets->pdata[i];
+    if (g_str_equal(n->config->name, name))
+      return n;
+  }
+  return run->config->net;
+}
+
 void
 sl_cloud_prolog_context(SlStepRun *run)
 {
@@ -278,9 +291,11 @@ sl_cloud_prolog_context(SlStepRun *run)
     ok = sl_context_set(ctx, p[0], p[1], &error);
   /* what the network tells the guest (ETH0_IP...) wins over the user's keys */
   g_autofree char *vm_id = g_strdup_printf("%" G_GINT64_FORMAT, row->id);
-  SlNicRequest nic = {.vm_id = vm_id, .index = 0, .ip = row->ip, .ports = def->ports};
+  SlNicRequest nic = {
+      .vm_id = vm_id, .index = 0, .ip = row->ip, .ports = def->ports, .owner = row->owner};
   g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
-  run->config->net->ops->context(run->config->net, &nic, pairs);
+  SlNetwork *net = network_of(run);
+  net->ops->context(net, &nic, pairs);
   for (guint i = 0; ok && i + 1 < pairs->len; i += 2)
     ok = sl_context_set(ctx, pairs->pdata[i], pairs->pdata[i + 1], &error);
   ok = ok && sl_cloudinit_add_keys(ctx, row->ip, &error);
@@ -336,8 +351,10 @@ sl_cloud_prolog_spec(const SlStepRun *run, GError **error)
     g_array_append_vals(s->ports, def->ports->data, def->ports->len);
   s->outbound = def->outbound;
   /* eth0 on the public network, wired by its driver (a tap for bridge; the user NIC above) */
-  SlNicRequest nic = {.vm_id = id, .index = 0, .ip = row->ip, .ports = def->ports};
-  SlNicSpec *n = run->config->net->ops->prepare(run->config->net, &nic, error);
+  SlNicRequest nic = {
+      .vm_id = id, .index = 0, .ip = row->ip, .ports = def->ports, .owner = row->owner};
+  SlNetwork *net = network_of(run);
+  SlNicSpec *n = net->ops->prepare(net, &nic, error);
   if (!n)
     return NULL;
   if (n->kind == SL_NIC_USER)

@@ -35,8 +35,9 @@ typedef struct SlPrologConfig {
   SlMarketClient *market; /* NULL: cached images only */
   SlPdisk *pdisk;         /* NULL: no persistent disks */
   const char *qemu_img, *mkswap;
-  guint pause_ms; /* test hook after the overlay; 0 = none */
-  SlNetwork *net; /* the public network: eth0 (context keys, NIC at Boot) */
+  guint pause_ms;  /* test hook after the overlay; 0 = none */
+  SlNetwork *net;  /* the public network */
+  GPtrArray *nets; /* SlNetwork*: every network; a VM's eth0 is on the one its def names */
 } SlPrologConfig;
 
 typedef struct SlStepRun {

@@ -114,6 +114,9 @@ sl_cloud_recover(SlCloud *c, GError **error)
   sl_cloud_disks_recover(c, rows);
   sl_cloud_save_recover(c, rows);
   recover_dirs(c, keep);
-  c->net->ops->recover(c->net, keep); /* taps of VMs that hold nothing any more */
+  for (guint i = 0; i < c->nets->len; i++) { /* taps of VMs that hold nothing any more */
+    SlNetwork *n = c->nets->pdata[i];
+    n->ops->recover(n, keep);
+  }
   return TRUE;
 }

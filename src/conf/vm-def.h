@@ -58,7 +58,8 @@ typedef struct {
   GArray *ports;      /* guint16 inbound TCP ports, or NULL: asked ("inbound_ports", at most
                        * SL_VM_DEF_MAX_PORTS), completed with the network's and the image's */
   gboolean outbound;
-  char *network; /* "public" */
+  char *network; /* asked (NULL = "public"; --local-ip "local", --private-ip "private"),
+                  * then the network's name */
 } SlVmDef;
 
 SlVmDef *sl_vm_def_new(void);

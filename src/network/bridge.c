@@ -15,6 +15,12 @@
  * line) is stopped first. It serves only the VMs' fixed addresses: one file per
  * NIC in DIR/dhcp (MAC,IP,vm-<id>) and DIR/hosts (IP vm-<id>), which dnsmasq
  * re-reads by itself (inotify); prepare writes them, release and recover remove them.
+ *
+ * A private network (kind = private) isolates users by a bridge per user:
+ * "<bridge>u<n>", made by stratusd on first use, n the user's number (2..4094,
+ * DIR/vlans, kept across restarts; a VLAN id would do the same on a kernel with
+ * bridge VLAN filtering, which this machine's has not). The bridges have no
+ * address, so private addresses exist only among the guests (no dnsmasq there).
  */
 #include "network/driver.h"
 
@@ -34,7 +40,11 @@ typedef struct {
   char *network;      /* the pool's network address */
   char *dir;          /* DATA/networks/<name>, or NULL: no dnsmasq */
   SlProcess *dnsmasq; /* ours, or NULL */
+  GHashTable *vlans;  /* private: user -> VLAN id (GUINT_TO_POINTER) */
 } BridgeNetwork;
+
+#define VLAN_FIRST 2
+#define VLAN_LAST 4094
 
 static gboolean
 run_ip(const char *const *argv, GError **error)
@@ -239,6 +249,88 @@ start_dnsmasq(BridgeNetwork *b)
             b->base.config->bridge);
 }
 
+/* ---- private networks: a VLAN per user ---------------------------------------- */
+
+static void
+load_vlans(BridgeNetwork *b)
+{
+  g_autofree char *path = b->dir ? state_file(b, "vlans") : NULL;
+  g_autofree char *text = NULL;
+  if (!path || !g_file_get_contents(path, &text, NULL, NULL))
+    return;
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    g_auto(GStrv) f = g_strsplit(*l, " ", 2);
+    guint64 vid = 0;
+    if (f[0] && f[1] && g_ascii_string_to_unsigned(f[1], 10, VLAN_FIRST, VLAN_LAST, &vid, NULL))
+      g_hash_table_replace(b->vlans, g_strdup(f[0]), GUINT_TO_POINTER((guint)vid));
+  }
+}
+
+/* The user's VLAN id, a new one when the user has none yet; 0 when none is left. */
+static guint
+vlan_of(BridgeNetwork *b, const char *user)
+{
+  gpointer v = g_hash_table_lookup(b->vlans, user);
+  if (v)
+    return GPOINTER_TO_UINT(v);
+  guint vid = VLAN_FIRST;
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, b->vlans);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    vid = MAX(vid, GPOINTER_TO_UINT(value) + 1);
+  if (vid > VLAN_LAST)
+    return 0;
+  g_hash_table_replace(b->vlans, g_strdup(user), GUINT_TO_POINTER(vid));
+  if (b->dir) {
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_hash_table_iter_init(&it, b->vlans);
+    while (g_hash_table_iter_next(&it, &key, &value))
+      g_string_append_printf(text, "%s %u\n", (const char *)key, GPOINTER_TO_UINT(value));
+    g_autofree char *path = state_file(b, "vlans");
+    g_autoptr(GError) e = NULL;
+    if (!g_file_set_contents_full(path, text->str, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &e))
+      g_warning("network %s: %s", b->base.config->name, e->message);
+  }
+  return vid;
+}
+
+/* The user's own bridge "<bridge>u<n>" of a private network, made (and brought up) when
+ * missing; NULL with the error when there is no number left or the name is too long. */
+static char *
+user_bridge(BridgeNetwork *b, const char *user, GError **error)
+{
+  guint n = vlan_of(b, user ? user : "");
+  g_autofree char *name = g_strdup_printf("%su%u", b->base.config->bridge, n);
+  if (!n || strlen(name) > 15) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "network %s: no bridge left for user %s",
+                b->base.config->name, user ? user : "");
+    return NULL;
+  }
+  if (!is_bridge(name)) {
+    const char *add[] = {"ip", "link", "add", "name", name, "type", "bridge", NULL};
+    const char *up[] = {"ip", "link", "set", "dev", name, "up", NULL};
+    if (!run_ip(add, error) || !run_ip(up, error))
+      return NULL;
+    g_message("network %s: bridge %s for the private VMs of %s", b->base.config->name, name, user);
+  }
+  return g_steal_pointer(&name);
+}
+
+/* A bridge of this network: the operator's, or one of its users' (private). */
+static gboolean
+ours(BridgeNetwork *b, const char *bridge)
+{
+  const char *base = b->base.config->bridge;
+  if (g_strcmp0(bridge, base) == 0)
+    return TRUE;
+  gsize n = strlen(base);
+  return b->base.config->kind == SL_NET_PRIVATE && bridge && g_str_has_prefix(bridge, base) &&
+         bridge[n] == 'u' && bridge[n + 1] &&
+         strspn(bridge + n + 1, "0123456789") == strlen(bridge + n + 1);
+}
+
 /* ---- the driver -------------------------------------------------------------- */
 
 static gboolean
@@ -265,6 +357,12 @@ bridge_prepare(SlNetwork *net, const SlNicRequest *nic, GError **error)
   }
   if (!bridge_check(net, error))
     return NULL;
+  g_autofree char *own = NULL;
+  if (net->config->kind == SL_NET_PRIVATE &&
+      !(own = user_bridge((BridgeNetwork *)net, nic->owner, error)))
+    return NULL;
+  if (own)
+    br = own;
   if (!link_exists(tap)) {
     const char *add[] = {"ip", "tuntap", "add", "dev", tap, "mode", "tap", NULL};
     if (!run_ip(add, error))
@@ -276,10 +374,12 @@ bridge_prepare(SlNetwork *net, const SlNicRequest *nic, GError **error)
     run_ip(del, NULL);
     return NULL;
   }
-  g_message("network %s: tap %s on bridge %s for VM %s (%s)", net->config->name, tap, br,
-            nic->vm_id, nic->ip);
-  write_hosts((BridgeNetwork *)net, nic, mac);
-  start_dnsmasq((BridgeNetwork *)net);
+  if (net->config->kind != SL_NET_PRIVATE) {
+    write_hosts((BridgeNetwork *)net, nic, mac);
+    start_dnsmasq((BridgeNetwork *)net);
+  }
+  g_message("network %s: tap %s on bridge %s for VM %s of %s (%s)", net->config->name, tap, br,
+            nic->vm_id, nic->owner ? nic->owner : "?", nic->ip);
   SlNicSpec *n = sl_nic_spec_new(SL_NIC_TAP);
   n->ifname = g_steal_pointer(&tap);
   n->mac = g_steal_pointer(&mac);
@@ -319,7 +419,7 @@ bridge_recover(SlNetwork *net, GHashTable *live)
       continue;
     g_autofree char *master = master_of(name);
     /* ours: on this bridge, or a bare tap (made, not yet attached, at a crash) */
-    if (master && g_strcmp0(master, net->config->bridge) != 0)
+    if (master && !ours((BridgeNetwork *)net, master))
       continue;
     if (!g_hash_table_contains(live, vm))
       delete_tap(net, name);
@@ -335,7 +435,8 @@ bridge_recover(SlNetwork *net, GHashTable *live)
   }
   for (guint i = 0; i < stale->len; i++)
     drop_hosts(b, stale->pdata[i]);
-  start_dnsmasq(b);
+  if (net->config->kind != SL_NET_PRIVATE)
+    start_dnsmasq(b);
 }
 
 static void
@@ -350,6 +451,7 @@ bridge_free(SlNetwork *net)
   g_clear_pointer(&b->dnsmasq, sl_process_unref);
   g_free(b->network);
   g_free(b->dir);
+  g_hash_table_unref(b->vlans);
   sl_network_config_free(net->config);
   g_free(net);
 }
@@ -379,6 +481,7 @@ sl_network_bridge_new(const SlNetworkConfig *cfg, const char *state_dir, GError 
   b->base.config = sl_network_config_copy(cfg);
   b->prefix = g_inet_address_mask_get_length(m);
   b->network = g_inet_address_to_string(g_inet_address_mask_get_address(m));
+  b->vlans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   if (state_dir) {
     b->dir = g_build_filename(state_dir, cfg->name, NULL);
     g_autofree char *hosts = g_build_filename(b->dir, "hosts", NULL);
@@ -390,5 +493,6 @@ sl_network_bridge_new(const SlNetworkConfig *cfg, const char *state_dir, GError 
       return NULL;
     }
   }
+  load_vlans(b);
   return &b->base;
 }

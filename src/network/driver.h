@@ -57,6 +57,7 @@ typedef struct {
   guint index;         /* 0 = eth0 */
   const char *ip;      /* the NIC's address from the network's pool, or NULL */
   const GArray *ports; /* guint16 inbound TCP ports of this VM (image + asked), or NULL */
+  const char *owner;   /* the VM's user (private networks isolate users), or NULL */
 } SlNicRequest;
 
 typedef struct SlNetwork SlNetwork;

@@ -10,7 +10,11 @@
 #   - kill -9 of stratusd with both running, a stray tap left behind, restart: both
 #     adopted, the stray tap and the old dnsmasq gone, one dnsmasq, VM -> VM still;
 #   - kill removes the tap and the host entry;
-#   - bad input (bridge missing, pool exhausted): one-line error, nothing allocated.
+#   - bad input (bridge missing, pool exhausted, unknown network): one-line error, nothing
+#     allocated;
+#   - --private-ip: two VMs of alice and one of bob on the private network (a bridge per
+#     user, made by stratusd): alice's reach each other, bob's is unreachable from them and
+#     they from it; the run banner says "Private ip:".
 if [ "${SL_NETNS_INSIDE:-}" != 1 ]; then
   name=$(basename "$0" .sh)
   NS=slnet-$$
@@ -39,9 +43,16 @@ ip link set lo up
 ip link add "$BR" type bridge && ip addr add 10.77.0.1/24 dev "$BR" && ip link set "$BR" up ||
   { fail "bridge in the namespace"; finish; exit; }
 SL_CONFIG=$T_TMP/stratusd.conf
+PBR=slbrp
+ip link add "$PBR" type bridge && ip link set "$PBR" up || { fail "private bridge"; finish; exit; }
 cat >"$SL_CONFIG" <<CFG
 [cloud]
 network = 127.0.0.0/24
+
+[network private]
+driver = bridge
+bridge = $PBR
+pool = 10.78.0.0/29
 
 [network public]
 driver = bridge
@@ -140,6 +151,45 @@ expect "bridge missing: one line (besides the --no-check-image-url warning)" \
   [ "$(grep -vc 'Image availability check is disabled' <<<"$ERR")" -eq 1 ]
 expect "bridge missing: nothing allocated" unchanged
 ip link set slbr9 name "$BR"
+check_err "unknown network" 1 "^  \[ERROR\] .*unknown network 'local' \(this cloud has: public, private\)$" \
+  "${RUN[@]}" --local-ip "$IMG"
+expect "unknown network: nothing allocated" unchanged
+
+# ---- the private network: a user's VMs among themselves ---------------------------------
+# Each user's VMs are on a bridge of their own, ${PBR}u<n> (alice 2, bob 3: in order of first
+# use); the test reaches them through an address of its own on each.
+add_user bob bobpw123
+B=$(user_config bob bobpw123)
+run "${RUN[@]}" --private-ip -n 2 "$IMG"
+P1=$(sed -n '1s/,.*//p' <<<"$OUT"); PIP1=$(sed -n '1s/.*, //p' <<<"$OUT")
+P2=$(sed -n '2s/,.*//p' <<<"$OUT"); PIP2=$(sed -n '2s/.*, //p' <<<"$OUT")
+check_out "bob's VM on the private network: banner" "Private ip: 10\.78\.0\.[0-9]+$" \
+  stratus-run-instance -c "$B" -k "$T_TMP/key.pub" --ram 256 --no-check-image-url --private-ip "$IMG"
+P3=$(sed -n 's/.*vm ID: \([0-9]*\)).*/\1/p' <<<"$OUT"); PIP3=$(sed -n 's/.*Private ip: //p' <<<"$OUT")
+check_out "private VMs: network private in GET /vms/<id>" "^private$" vm_field "$P1" network
+expect "alice's private VMs Running" wait_state "$P2" Running 120
+own_bridges() { is_br() { [ -d "/sys/class/net/$1/bridge" ]; }; is_br "${PBR}u2" && is_br "${PBR}u3"; }
+expect "a bridge per user (${PBR}u2, ${PBR}u3)" wait_for 30 own_bridges
+expect "alice's taps on her bridge, bob's on his" [ "$(basename "$(readlink /sys/class/net/vnet-$P1-0/master)")" = "${PBR}u2" ] 
+expect "bob's tap on his bridge" [ "$(basename "$(readlink /sys/class/net/vnet-$P3-0/master)")" = "${PBR}u3" ]
+ip addr add 10.78.0.1/32 dev "${PBR}u2" && ip addr add 10.78.0.1/32 dev "${PBR}u3" &&
+  ip route add "$PIP1/32" dev "${PBR}u2" && ip route add "$PIP2/32" dev "${PBR}u2" &&
+  ip route add "$PIP3/32" dev "${PBR}u3" || fail "the test's own addresses on the users' bridges"
+expect "alice's private VM 1 READY" wait_ready "$P1" 180
+expect "alice's private VM 2 READY" wait_ready "$P2" 180
+expect "bob's private VM READY" wait_ready "$P3" 180
+check_out "alice's VM 1 pings her VM 2 on the private network" " 0% packet loss" \
+  on "$PIP1" busybox ping -c 2 -W 3 "$PIP2"
+check_out "alice's VM 1 reaches her VM 2's sshd" "^SSH-2.0-" on "$PIP1" \
+  "echo | busybox timeout 5 busybox nc $PIP2 22 | head -1"
+check_out "alice's VM 1 cannot reach bob's VM" " 100% packet loss" \
+  on "$PIP1" "busybox ping -c 2 -W 2 $PIP3; true"
+check_out "alice's VM 1 cannot reach bob's sshd" "^unreachable$" on "$PIP1" \
+  "echo | busybox timeout 5 busybox nc $PIP3 22 | grep -q SSH && echo reached || echo unreachable"
+check_out "bob's VM cannot reach alice's" " 100% packet loss" \
+  on "$PIP3" "busybox ping -c 2 -W 2 $PIP1; true"
+for v in "$P1" "$P2"; do check "kill alice's private VM $v" stratus-kill-instance -c "$A" "$v"; done
+check "kill bob's private VM" stratus-kill-instance -c "$B" "$P3"
 
 # ---- the end: no tap, no dnsmasq left ----------------------------------------------------
 check "kill VM 1" stratus-kill-instance -c "$A" "$V1"
