@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <string.h>
 
 #include "conf/vm-def.h"
 #include "util/error.h"
@@ -102,6 +103,37 @@ test_request_members(void **state)
   assert_string_equal(error->message, "save: title must be a non-empty one-line string");
 }
 
+/* inbound_ports (docs/network.md): numbers or strings of TCP ports, at most 32. */
+static void
+test_inbound_ports(void **state)
+{
+  (void)state;
+  g_autoptr(SlVmDef) d = sl_vm_def_new();
+  g_autoptr(GError) error = NULL;
+  json_t *ok = json_loads("[8080, \"9000\"]", 0, NULL);
+  assert_true(sl_vm_def_set_json(d, "inbound_ports", ok, &error));
+  json_decref(ok);
+  assert_int_equal(d->ports->len, 2);
+  assert_int_equal(g_array_index(d->ports, guint16, 1), 9000);
+  const char *bad[] = {"[0]",
+                       "[65536]",
+                       "[\"http\"]",
+                       "[22.5]",
+                       "{}",
+                       "\"22\"",
+                       "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+                       "27,28,29,30,31,32,33]"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    json_t *v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+    assert_non_null(v);
+    g_clear_error(&error);
+    assert_false(sl_vm_def_set_json(d, "inbound_ports", v, &error));
+    json_decref(v);
+    assert_non_null(strstr(error->message, "inbound_ports must be an array"));
+    assert_int_equal(d->ports->len, 2); /* unchanged */
+  }
+}
+
 int
 main(void)
 {
@@ -109,6 +141,7 @@ main(void)
       cmocka_unit_test(test_old_rows_round_trip),
       cmocka_unit_test(test_empty_and_bad),
       cmocka_unit_test(test_request_members),
+      cmocka_unit_test(test_inbound_ports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
