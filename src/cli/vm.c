@@ -206,6 +206,15 @@ sl_vm_describe_table(json_t *vms, gboolean header, gboolean numeric, int verbose
     const char *error = json_string_value(json_object_get(json_array_get(vms, i), "error"));
     if (verbose >= 1 && error != NULL && error[0] != '\0')
       g_string_append_printf(out, "%*s%s\n", (int)width[COL_ID], "", error);
+    /* a machine on the local or private network: its address line as in the run banner
+       (the table's host/ip column alone does not say which network the address is on) */
+    json_t *vm = json_array_get(vms, i);
+    const char *network = json_string_value(json_object_get(vm, "network"));
+    if (network != NULL && network[0] != '\0' && g_ascii_strcasecmp(network, "public") != 0) {
+      g_autofree char *net = title_case(network);
+      g_autofree char *ip = sl_json_text(json_object_get(vm, "ip"));
+      g_string_append_printf(out, "\t%s ip: %s\n", net, ip);
+    }
   }
   return g_string_free(out, FALSE);
 }

@@ -167,6 +167,11 @@ check_out "bob's VM on the private network: banner" "Private ip: 10\.78\.0\.[0-9
   stratus-run-instance -c "$B" -k "$T_TMP/key.pub" --ram 256 --no-check-image-url --private-ip "$IMG"
 P3=$(sed -n 's/.*vm ID: \([0-9]*\)).*/\1/p' <<<"$OUT"); PIP3=$(sed -n 's/.*Private ip: //p' <<<"$OUT")
 check_out "private VMs: network private in GET /vms/<id>" "^private$" vm_field "$P1" network
+check_out "describe-instance: the Private ip: line under the VM's row" $'^\tPrivate ip: '"$PIP1"'$' \
+  stratus-describe-instance -c "$A" -n "$P1"
+no_ip_line() { run stratus-describe-instance -c "$A" -n "$V1" && [ "$RC" -eq 0 ] && [ -n "$OUT" ] &&
+  ! grep -q ' ip: ' <<<"$OUT"; }
+expect "describe-instance: no address line for a VM on the public network" no_ip_line
 expect "alice's private VMs Running" wait_state "$P2" Running 120
 own_bridges() { is_br() { [ -d "/sys/class/net/$1/bridge" ]; }; is_br "${PBR}u2" && is_br "${PBR}u3"; }
 expect "a bridge per user (${PBR}u2, ${PBR}u3)" wait_for 30 own_bridges

@@ -90,6 +90,18 @@ test_run_report(void **state)
   assert_string_equal(quiet2, "5507, 127.100.0.2\n5508, 127.100.0.3\n");
   json_decref(two);
 
+  json_t *local = json_loads("[{\"id\": 7, \"ip\": \"10.77.0.5\"}]", 0, NULL);
+  g_autofree char *report3 = sl_vm_run_report(local, "local");
+  assert_string_equal(report3, "\n"
+                               " :::::::::::::::::::::::::\n"
+                               " :: Starting machine(s) ::\n"
+                               " :::::::::::::::::::::::::\n"
+                               " :: Starting 1 machine\n"
+                               " :: Machine 1 (vm ID: 7)\n"
+                               "\tLocal ip: 10.77.0.5\n"
+                               " :: Done!\n");
+  json_decref(local);
+
   g_autofree char *banner = sl_vm_action_banner("Go");
   assert_string_equal(banner, "\n ::::::::\n :: Go ::\n ::::::::\n");
 }
@@ -116,6 +128,30 @@ test_describe_table(void **state)
   assert_string_equal(verbose, "165 Running   1    131072    1    127.100.0.2             one-165\n"
                                "166 Pending   1    0         0    127.100.0.3             one-166\n"
                                "    no room\n");
+  json_decref(vms);
+}
+
+static void
+test_describe_networks(void **state)
+{
+  (void)state;
+  /* public: the row only (as the original); local / private: the address line of the banner */
+  json_t *vms = json_loads("[{\"id\": 1, \"state\": \"Running\", \"vcpu\": 1, \"memory\": 0,"
+                           " \"cpu\": 0, \"ip\": \"127.100.0.2\", \"name\": \"a\","
+                           " \"network\": \"public\"},"
+                           " {\"id\": 2, \"state\": \"Running\", \"vcpu\": 1, \"memory\": 0,"
+                           " \"cpu\": 0, \"ip\": \"10.77.0.5\", \"name\": \"b\","
+                           " \"network\": \"local\"},"
+                           " {\"id\": 3, \"state\": \"Running\", \"vcpu\": 1, \"memory\": 0,"
+                           " \"cpu\": 0, \"ip\": \"10.78.0.9\", \"name\": \"c\","
+                           " \"network\": \"private\"}]",
+                           0, NULL);
+  g_autofree char *table = sl_vm_describe_table(vms, FALSE, TRUE, 0);
+  assert_string_equal(table, "1   Running   1    0         0    127.100.0.2             a\n"
+                             "2   Running   1    0         0    10.77.0.5               b\n"
+                             "\tLocal ip: 10.77.0.5\n"
+                             "3   Running   1    0         0    10.78.0.9               c\n"
+                             "\tPrivate ip: 10.78.0.9\n");
   json_decref(vms);
 }
 
@@ -184,8 +220,8 @@ main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_types_builtin),     cmocka_unit_test(test_types_user),
       cmocka_unit_test(test_run_report),        cmocka_unit_test(test_describe_table),
-      cmocka_unit_test(test_describe_widening), cmocka_unit_test(test_attributes),
-      cmocka_unit_test(test_identifiers),
+      cmocka_unit_test(test_describe_networks), cmocka_unit_test(test_describe_widening),
+      cmocka_unit_test(test_attributes),        cmocka_unit_test(test_identifiers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
