@@ -3,7 +3,6 @@
  * for the flow; every step is idempotent and records the next one. */
 #include "cloud/save-steps.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -14,6 +13,7 @@
 #include "market/build.h"
 #include "market/validate.h"
 #include "util/error.h"
+#include "util/http-client.h"
 
 #define UPLOAD_ATTEMPTS 3
 
@@ -369,57 +369,38 @@ sl_save_step_cache(SaveJob *job, GError **error)
 
 /* ---- upload ------------------------------------------------------------------ */
 
-static size_t
-collect(char *ptr, size_t size, size_t n, void *data)
-{
-  GString *s = data;
-  if (s->len < 4096)
-    g_string_append_len(s, ptr, (gssize)MIN(size * n, 4096 - s->len));
-  return size * n;
-}
-
 gboolean
 sl_save_upload(const char *url, const char *ca_file, const char *xml, gsize len, GError **error)
 {
-  CURL *curl = curl_easy_init();
-  if (!curl) {
-    g_set_error_literal(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise libcurl");
+  const char *const headers[] = {"Content-Type: application/xml", "Accept: application/xml", NULL};
+  SlHttpClientRequest req = {
+      .url = url,
+      .method = "POST",
+      .headers = headers,
+      .body = xml,
+      .body_len = len,
+      .ca_file = ca_file,
+      .timeout_s = 60,
+      .max_body = 4096,
+      .truncate_body = TRUE,
+  };
+  SlHttpClientAnswer answer = {0};
+  g_autoptr(GError) local = NULL;
+  if (!sl_http_client_perform(&req, &answer, &local)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot reach %s: %s", url, local->message);
+    sl_http_client_answer_clear(&answer);
     return FALSE;
   }
-  g_autoptr(GString) body = g_string_new(NULL);
-  struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/xml");
-  headers = curl_slist_append(headers, "Accept: application/xml");
-  char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, xml);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (ca_file)
-    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "cannot reach %s: %s", url,
-                *errbuf ? errbuf : curl_easy_strerror(rc));
-    return FALSE;
-  }
+  long status = answer.status;
   if (status != 201 && status != 202) {
+    GString *body = answer.body;
     g_autofree char *text = g_strstrip(g_strndup(body->str, MIN(body->len, 300)));
     g_strdelimit(text, "\r\n", ' ');
     g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "HTTP %ld from %s: %s", status, url, text);
+    sl_http_client_answer_clear(&answer);
     return FALSE;
   }
+  sl_http_client_answer_clear(&answer);
   return TRUE;
 }
 

@@ -1,7 +1,6 @@
 /* client.c - the cloud's Marketplace client (client.h). */
 #include "market/client.h"
 
-#include <curl/curl.h>
 #include <string.h>
 
 #include "sl-config.h"
@@ -10,6 +9,7 @@
 #include "market/validate.h"
 #include "market/wrapper.h"
 #include "util/error.h"
+#include "util/http-client.h"
 
 #define MAX_ANSWER (64 * 1024 * 1024)
 
@@ -59,62 +59,39 @@ sl_market_client_progress(SlMarketClient *m, const char *identifier)
 
 /* ---- the Marketplace answer ---------------------------------------------- */
 
-static size_t
-on_body(char *data, size_t size, size_t n, void *user)
-{
-  GString *s = user;
-  if (s->len + size * n > MAX_ANSWER)
-    return 0;
-  g_string_append_len(s, data, (gssize)(size * n));
-  return size * n;
-}
-
 /* GET <mp>/metadata/<id>; *status gets the HTTP status (0: no answer). */
 static GString *
 get_entries(SlMarketClient *m, const char *id, long *status, GError **error)
 {
-  CURL *curl = curl_easy_init();
-  if (!curl) {
-    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot initialise libcurl");
-    return NULL;
-  }
   g_autofree char *url = g_strdup_printf("%s/metadata/%s", m->endpoint, id);
-  GString *body = g_string_new(NULL);
-  char errbuf[CURL_ERROR_SIZE] = "";
-  struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/xml");
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, m->timeout_s);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "stratusd/" SL_VERSION);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (m->ca_file) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, m->ca_file);
-    if (g_file_test("/etc/ssl/certs", G_FILE_TEST_IS_DIR))
-      curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
-  }
-  CURLcode rc = curl_easy_perform(curl);
-  *status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK || *status == 0 || *status >= 500) {
-    if (rc == CURLE_OK)
+  const char *const headers[] = {"Accept: application/xml", NULL};
+  SlHttpClientRequest req = {
+      .url = url,
+      .headers = headers,
+      .ca_file = m->ca_file,
+      .ca_with_system = m->ca_file != NULL,
+      .user_agent = "stratusd/" SL_VERSION,
+      .timeout_s = m->timeout_s,
+      .max_redirects = 10,
+      .max_body = MAX_ANSWER,
+  };
+  SlHttpClientAnswer answer = {0};
+  g_autoptr(GError) local = NULL;
+  gboolean ok = sl_http_client_perform(&req, &answer, &local);
+  *status = answer.status;
+  if (!ok || answer.status == 0 || answer.status >= 500) {
+    if (ok)
       g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE,
-                  "Marketplace unreachable: HTTP %ld from %s", *status, url);
+                  "Marketplace unreachable: HTTP %ld from %s", answer.status, url);
     else
       g_set_error(error, SL_ERROR, SL_ERROR_UNAVAILABLE, "Marketplace unreachable: %s: %s", url,
-                  errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    g_string_free(body, TRUE);
+                  local->message);
+    sl_http_client_answer_clear(&answer);
     return NULL;
   }
+  GString *body = answer.body;
+  answer.body = NULL;
+  sl_http_client_answer_clear(&answer);
   return body;
 }
 
