@@ -162,7 +162,7 @@ store_entry(SlMarketService *svc, const SlMarketEntry *entry, const char *data, 
                                 &local)) {
     /* a full file system is the operator's to fix, not our bug */
     gboolean full = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
-    g_set_error(error, SL_ERROR, full ? SL_ERROR_UNAVAILABLE : SL_ERROR_INTERNAL,
+    g_set_error(error, SL_ERROR, full ? SL_ERROR_NO_SPACE : SL_ERROR_INTERNAL,
                 "cannot store the entry: %s", local->message);
     return NULL;
   }

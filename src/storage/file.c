@@ -67,7 +67,7 @@ static void
 set_errno_error(GError **error, int e, const char *what, const char *path)
 {
   /* a full file system (or quota) is the operator's to fix, not our bug */
-  int code = e == ENOSPC || e == EDQUOT ? SL_ERROR_UNAVAILABLE : SL_ERROR_INTERNAL;
+  int code = e == ENOSPC || e == EDQUOT ? SL_ERROR_NO_SPACE : SL_ERROR_INTERNAL;
   g_set_error(error, SL_ERROR, code, "%s %s: %s", what, path, g_strerror(e));
 }
 

@@ -27,7 +27,7 @@ sq_set_db_error(GError **error, sqlite3 *db, int rc, const char *what)
   else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     code = SL_ERROR_UNAVAILABLE;
   else if (primary == SQLITE_FULL) /* the data directory's file system is full: not our bug */
-    code = SL_ERROR_UNAVAILABLE;
+    code = SL_ERROR_NO_SPACE;
   g_set_error(error, SL_ERROR, code, "database error (%s): %s", what,
               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
@@ -57,8 +57,9 @@ sq_exec_sql(sqlite3 *db, const char *sql, const char *what, GError **error)
   int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
   if (rc != SQLITE_OK) {
     int primary = rc & 0xff;
-    int code =
-        primary == SQLITE_BUSY || primary == SQLITE_FULL ? SL_ERROR_UNAVAILABLE : SL_ERROR_INTERNAL;
+    int code = primary == SQLITE_FULL   ? SL_ERROR_NO_SPACE
+               : primary == SQLITE_BUSY ? SL_ERROR_UNAVAILABLE
+                                        : SL_ERROR_INTERNAL;
     g_set_error(error, SL_ERROR, code, "database error (%s): %s", what,
                 msg ? msg : sqlite3_errstr(rc));
     sqlite3_free(msg);
