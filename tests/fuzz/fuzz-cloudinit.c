@@ -54,8 +54,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (sl_cloudinit_check(ctx, &error))
     g_assert(sl_cloudinit_add_keys(ctx, "127.100.0.2", NULL));
   g_clear_error(&error);
-  if (plain && !memchr(g_bytes_get_data(plain, NULL), '\0', g_bytes_get_size(plain))) {
-    g_autofree char *text = g_strndup(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain));
+  /* an empty result has no data (g_bytes_get_data gives NULL for size 0):
+   * memchr and g_strndup must not see that NULL; "" is still valid text */
+  gsize plain_len = 0;
+  const char *plain_data = plain ? g_bytes_get_data(plain, &plain_len) : NULL;
+  if (plain && (plain_len == 0 || !memchr(plain_data, '\0', plain_len))) {
+    g_autofree char *text = plain_len ? g_strndup(plain_data, plain_len) : g_strdup("");
     g_autofree char *js = sl_cloudinit_meta_js(text);
     g_assert(js[0] == '{');
   }
