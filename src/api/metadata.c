@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/negotiate.h"
 #include "http/status.h"
 #include "market/service.h"
 #include "util/error.h"
@@ -20,60 +21,34 @@
 
 typedef enum { FMT_XML, FMT_JSON, FMT_HTML } Fmt;
 
-/* Content negotiation: the acceptable type with the highest q (first wins
- * ties); no Accept or a wildcard gives XML (the default media type).
- * *explicit_xml tells whether XML was asked by name (errors then are XML). */
-static Fmt
-negotiate(const char *accept, gboolean *explicit_xml)
+/* What the resource can send, in its order of preference (http/negotiate.h):
+ * XML first (the default media type, also for no Accept or a wildcard). */
+static const char *const offered[] = {
+    "application/xml",  "application/rdf+xml",   "text/xml", /* FMT_XML */
+    "application/json",                                      /* FMT_JSON */
+    "text/html",        "application/xhtml+xml",             /* FMT_HTML */
+};
+static const Fmt offered_fmt[] = {FMT_XML, FMT_XML, FMT_XML, FMT_JSON, FMT_HTML, FMT_HTML};
+G_STATIC_ASSERT(G_N_ELEMENTS(offered) == G_N_ELEMENTS(offered_fmt));
+
+/* The format for req's Accept; FALSE when none fits (406). *explicit_xml
+ * tells whether XML was asked by name (errors then are XML). */
+static gboolean
+negotiate(const char *accept, Fmt *fmt, gboolean *explicit_xml)
 {
-  *explicit_xml = FALSE;
-  if (!accept || !*accept)
-    return FMT_XML;
-  g_auto(GStrv) items = g_strsplit(accept, ",", -1);
-  Fmt best = FMT_XML;
-  double best_q = -1;
-  gboolean best_named = FALSE;
-  for (char **it = items; *it; it++) {
-    g_auto(GStrv) parts = g_strsplit(*it, ";", -1);
-    if (!parts[0]) /* an empty item: "a/b," or ",," */
-      continue;
-    char *type = g_strstrip(parts[0]);
-    double q = 1.0;
-    for (char **p = parts + 1; *p; p++) {
-      char *param = g_strstrip(*p);
-      if (g_str_has_prefix(param, "q="))
-        q = g_ascii_strtod(param + 2, NULL);
-    }
-    Fmt f;
-    gboolean named = TRUE;
-    if (!g_ascii_strcasecmp(type, "application/xml") || !g_ascii_strcasecmp(type, "text/xml") ||
-        !g_ascii_strcasecmp(type, "application/rdf+xml"))
-      f = FMT_XML;
-    else if (!g_ascii_strcasecmp(type, "application/json"))
-      f = FMT_JSON;
-    else if (!g_ascii_strcasecmp(type, "text/html") ||
-             !g_ascii_strcasecmp(type, "application/xhtml+xml"))
-      f = FMT_HTML;
-    else if (!strcmp(type, "*/*") || !g_ascii_strcasecmp(type, "application/*") ||
-             !g_ascii_strcasecmp(type, "text/*"))
-      f = FMT_XML, named = FALSE;
-    else
-      continue;
-    if (q > best_q) {
-      best = f;
-      best_q = q;
-      best_named = named;
-    }
-  }
-  *explicit_xml = best == FMT_XML && best_named;
-  return best;
+  SlHttpNegotiation n;
+  gboolean ok = sl_http_negotiate(accept, offered, G_N_ELEMENTS(offered), &n);
+  *fmt = ok ? offered_fmt[n.index] : FMT_XML;
+  *explicit_xml = ok && *fmt == FMT_XML && n.named;
+  return ok;
 }
 
 static SlHttpResponse *
 error_response(const SlHttpRequest *req, guint status, const char *message)
 {
+  Fmt fmt;
   gboolean xml;
-  negotiate(req->accept, &xml);
+  negotiate(req->accept, &fmt, &xml);
   if (xml) {
     g_autofree char *esc = g_markup_escape_text(message, -1);
     g_autofree char *text = g_strdup_printf(XML_DECL "<error>%s</error>", esc);
@@ -325,8 +300,9 @@ static SlHttpResponse *
 one_entry(const SlHttpRequest *req, SlMarketService *svc, const char *id, const char *email,
           const char *created)
 {
+  Fmt fmt;
   gboolean xml;
-  Fmt fmt = negotiate(req->accept, &xml);
+  negotiate(req->accept, &fmt, &xml);
   g_autoptr(GError) error = NULL;
   g_autoptr(SlMarketRow) row = sl_market_service_get(svc, id, email, created, &error);
   if (!row)
@@ -398,8 +374,13 @@ static SlHttpResponse *
 get_metadata(const SlHttpRequest *req, gpointer data)
 {
   SlMarketService *svc = data;
+  Fmt fmt;
   gboolean xml;
-  Fmt fmt = negotiate(req->accept, &xml);
+  if (!negotiate(req->accept, &fmt, &xml))
+    return error_response(req, 406,
+                          "not acceptable: /metadata answers application/xml, "
+                          "application/rdf+xml, text/xml, application/json, text/html or "
+                          "application/xhtml+xml");
   const char *a = sl_http_request_param(req, "a");
   const char *b = sl_http_request_param(req, "b");
   const char *c = sl_http_request_param(req, "c");

@@ -96,6 +96,12 @@ http GET "/metadata" -H 'Accept: text/html,application/xhtml+xml,application/xml
 want "HTML listing with links" 200 "<a href=\"/metadata/$ID1/ada.endorser%40example.org/$C1\">"
 http GET "/metadata/NoSuchIdentifierAAAAAAAAAAA" -H 'Accept: application/xml'
 want "no result -> 404" 404 '<error>no metadata matching query found</error>'
+http GET "/metadata" -H 'Accept: image/png, text/plain;q=0.5'
+want "no acceptable type -> 406" 406 '^\{"message":"not acceptable: /metadata answers application/xml, .*","code":406\}$'
+http GET "/metadata/$ID1" -H 'Accept: application/json, application/xml'
+want "equal q: the server's order (XML first)" 200 '^<\?xml .*<metadata>'
+http GET "/metadata/$ID1" -H 'Accept: application/xml;q=0.1, application/json;q=0.9'
+want "higher q wins" 200 '"aaData":'
 entry two "$W/img2.raw" https://images.example.org/img2.raw ada
 ID2=$(ident two)
 http POST /metadata -F "Metadata File=@$W/two.xml"
