@@ -110,3 +110,28 @@ const char *const sl_store_sqlite_migrations[] = {
 };
 
 const int sl_store_sqlite_migration_count = G_N_ELEMENTS(sl_store_sqlite_migrations);
+
+/* The PostgreSQL text of step i, derived from the SQLite text above so there
+ * is one list of steps. Dialect differences, all of them:
+ *   INTEGER PRIMARY KEY AUTOINCREMENT -> BIGSERIAL PRIMARY KEY
+ *   INTEGER -> BIGINT (SQLite integers are 64-bit; times, sizes, ids)
+ *   TEXT -> TEXT COLLATE "C" (byte order, as SQLite compares and sorts)
+ *   ") WITHOUT ROWID" -> ")"
+ *   the column user -> "user" (a reserved word in PostgreSQL)
+ * and, for step 0, a rowid BIGSERIAL column on disks and mounts (SQLite's
+ * implicit rowid: insertion order breaks ties in listings). */
+char *
+sl_store_postgres_migration(int step)
+{
+  g_return_val_if_fail(step >= 0 && step < sl_store_sqlite_migration_count, NULL);
+  GString *s = g_string_new(sl_store_sqlite_migrations[step]);
+  g_string_replace(s, "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY", 0);
+  g_string_replace(s, "INTEGER", "BIGINT", 0);
+  g_string_replace(s, " TEXT", " TEXT COLLATE \"C\"", 0);
+  g_string_replace(s, ") WITHOUT ROWID", ")", 0);
+  g_string_replace(s, "  user TEXT", "  \"user\" TEXT", 0);
+  if (step == 0)
+    g_string_append(s, ";ALTER TABLE disks ADD COLUMN rowid BIGSERIAL;"
+                       "ALTER TABLE mounts ADD COLUMN rowid BIGSERIAL;");
+  return g_string_free(s, FALSE);
+}

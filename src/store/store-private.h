@@ -65,8 +65,13 @@ struct SlStore {
 
 /* Backends. */
 SlStore *sl_store_sqlite_open(const char *data_dir, GError **error);
+/* conninfo: a libpq connection string; schema NULL = public (postgres.c). */
+SlStore *sl_store_postgres_open(const char *conninfo, const char *schema, GError **error);
 
 /* Schema steps of the SQLite backend (migrations.c): step i takes the schema
  * from version i to i + 1 (PRAGMA user_version). */
 extern const char *const sl_store_sqlite_migrations[];
 extern const int sl_store_sqlite_migration_count;
+/* The same step i in PostgreSQL's dialect (newly allocated; migrations.c
+ * lists every difference). */
+char *sl_store_postgres_migration(int step);

@@ -2,6 +2,8 @@
  * keep the change generation. */
 #include "store/store-private.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "util/error.h"
@@ -26,7 +28,42 @@ sl_store_open(const char *data_dir, GError **error)
                 g_strerror(e));
     return NULL;
   }
-  return sl_store_sqlite_open(data_dir, error);
+  g_autofree char *conf = g_build_filename(data_dir, SL_STORE_CONF, NULL);
+  if (!g_file_test(conf, G_FILE_TEST_EXISTS))
+    return sl_store_sqlite_open(data_dir, error);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  GError *err = NULL;
+  if (!g_key_file_load_from_file(kf, conf, G_KEY_FILE_NONE, &err)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "%s: %s", conf, err->message);
+    g_error_free(err);
+    return NULL;
+  }
+  g_autofree char *backend = g_key_file_get_string(kf, "store", "backend", NULL);
+  if (backend)
+    g_strstrip(backend);
+  if (!backend || !*backend || strcmp(backend, "sqlite") == 0)
+    return sl_store_sqlite_open(data_dir, error);
+  if (strcmp(backend, "postgres") != 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "%s: unknown [store] backend '%s' (sqlite or postgres)", conf, backend);
+    return NULL;
+  }
+  g_autofree char *conninfo = g_key_file_get_string(kf, "store", "conninfo", NULL);
+  g_autofree char *schema = g_key_file_get_string(kf, "store", "schema", NULL);
+  if (!conninfo || !*g_strstrip(conninfo)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "%s: [store] backend = postgres needs conninfo (a libpq connection string)", conf);
+    return NULL;
+  }
+  if (schema && !*g_strstrip(schema))
+    g_clear_pointer(&schema, g_free);
+  return sl_store_postgres_open(conninfo, schema, error);
+}
+
+const char *
+sl_store_backend(SlStore *store)
+{
+  return store->ops->name;
 }
 
 void

@@ -1,8 +1,8 @@
 /* store.h - the one interface to persistent state.
  *
  * Only src/store/ contains SQL. A backend implements SlStoreOps; sqlite.c is
- * the default (one file DIR/stratus.db, WAL, foreign keys on), postgres.c can
- * come later behind the same table. Every function that changes state is one
+ * the default (one file DIR/stratus.db, WAL, foreign keys on), postgres.c
+ * (libpq) is behind the same table. Every function that changes state is one
  * transaction. All functions are safe to call from several threads at once.
  *
  * Errors: SL_ERROR_NOT_FOUND for a missing row, SL_ERROR_CONFLICT for a
@@ -25,9 +25,20 @@ typedef struct {
 void sl_user_free(SlUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlUser, sl_user_free)
 
-/* Opens (creating if needed) the database under data_dir and applies pending
- * migrations. */
+/* Opens (creating if needed) the store of data_dir and applies pending
+ * migrations. The backend is chosen by data_dir/store.conf (a key file;
+ * without it: SQLite, data_dir/stratus.db):
+ *   [store]
+ *   backend = postgres            (or sqlite)
+ *   conninfo = host=... dbname=... (a libpq connection string)
+ *   schema = name                 (optional; created if missing; default public)
+ * Every program given the data directory (stratusd, stratus-admin) thus opens
+ * the same store. A bad store.conf is SL_ERROR_INVALID; an unreachable
+ * server SL_ERROR_UNAVAILABLE. */
+#define SL_STORE_CONF "store.conf"
 SlStore *sl_store_open(const char *data_dir, GError **error);
+/* "sqlite" or "postgres". */
+const char *sl_store_backend(SlStore *store);
 void sl_store_close(SlStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlStore, sl_store_close)
 
