@@ -144,7 +144,9 @@ error_code(const char *state, PGconn *c)
 PGresult *
 pg_exec(PGconn *c, const char *sql, PgParams *p, const char *what, GError **error)
 {
-  PGresult *r = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->values : NULL, NULL, NULL, 0);
+  /* without parameters, PQexec: it also runs several ;-separated commands */
+  PGresult *r =
+      p && p->n ? PQexecParams(c, sql, p->n, NULL, p->values, NULL, NULL, 0) : PQexec(c, sql);
   pg_p_clear(p);
   ExecStatusType st = PQresultStatus(r);
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)

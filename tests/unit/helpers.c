@@ -15,7 +15,22 @@ th_tmpdir_new(const char *tmpl)
 {
   char *dir = g_dir_make_tmp(tmpl, NULL);
   assert_non_null(dir);
+  const char *pg = g_getenv("SL_TEST_PG");
+  if (pg && *pg) { /* tests/postgres/run-with: the store of dir lives in a fresh schema */
+    g_autofree char *base = g_path_get_basename(dir);
+    g_autofree char *conf = g_build_filename(dir, "store.conf", NULL);
+    g_autofree char *text =
+        g_strdup_printf("[store]\nbackend = postgres\nconninfo = %s\nschema = %s\n", pg, base);
+    assert_true(g_file_set_contents(conf, text, -1, NULL));
+  }
   return dir;
+}
+
+gboolean
+th_store_is_postgres(void)
+{
+  const char *pg = g_getenv("SL_TEST_PG");
+  return pg && *pg;
 }
 
 static int

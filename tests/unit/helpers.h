@@ -4,8 +4,13 @@
 
 #include <glib.h>
 
-/* A new temporary directory from template (e.g. "test-x-XXXXXX"); asserts. */
+/* A new temporary directory from template (e.g. "test-x-XXXXXX"); asserts.
+ * With SL_TEST_PG set (tests/postgres/run-with), it holds a store.conf that
+ * puts the store of this directory in a fresh PostgreSQL schema. */
 char *th_tmpdir_new(const char *tmpl);
+
+/* TRUE when the tests run against PostgreSQL (SL_TEST_PG). */
+gboolean th_store_is_postgres(void);
 
 /* Removes dir and everything below it; 0 on success. */
 int th_rm_tree(const char *dir);

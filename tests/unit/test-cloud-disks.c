@@ -45,7 +45,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-cloud-disks-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-cloud-disks-XXXXXX");
   g_autoptr(GError) error = NULL;
   f->store = sl_store_open(f->dir, &error);
   assert_non_null(f->store);

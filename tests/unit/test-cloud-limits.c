@@ -31,7 +31,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-limits-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-limits-XXXXXX");
   g_autoptr(GError) error = NULL;
   f->hv = sl_hypervisor_fake_new();
   f->store = sl_store_open(f->dir, &error);
@@ -211,7 +211,7 @@ static void
 test_settings(void **state)
 {
   (void)state;
-  g_autofree char *dir = g_dir_make_tmp("test-limits-XXXXXX", NULL);
+  g_autofree char *dir = th_tmpdir_new("test-limits-XXXXXX");
   g_autofree char *path = g_build_filename(dir, "stratusd.conf", NULL);
   SlCloudSettings s = {0};
   assert_true(sl_cloud_settings_load(&s, NULL, NULL));

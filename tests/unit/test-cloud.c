@@ -115,7 +115,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-cloud-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-cloud-XXXXXX");
   assert_non_null(f->dir);
   if (!fake) {
     fake = sl_hypervisor_fake_new();

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "helpers.h"
 #include "image/fetch.h"
 #include "image/identifier.h"
 #include "util/error.h"
@@ -196,7 +197,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-fetch-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-fetch-XXXXXX");
   f->store = sl_store_open(f->dir, NULL);
   f->cache = sl_image_cache_new(f->store, f->dir, NULL);
   assert_non_null(f->cache);

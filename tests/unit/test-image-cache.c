@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "helpers.h"
 #include "image/cache.h"
 #include "image/identifier.h"
 #include "util/error.h"
@@ -26,7 +27,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-image-cache-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-image-cache-XXXXXX");
   f->store = sl_store_open(f->dir, NULL);
   assert_non_null(f->store);
   f->cache = sl_image_cache_new(f->store, f->dir, NULL);

@@ -42,7 +42,7 @@ static Env *
 env_new(const SlMarketServiceConfig *extra)
 {
   Env *e = g_new0(Env, 1);
-  e->dir = g_dir_make_tmp("mpsvc-XXXXXX", NULL);
+  e->dir = th_tmpdir_new("mpsvc-XXXXXX");
   e->store = sl_store_open(e->dir, NULL);
   assert_non_null(e->store);
   g_autofree char *md = g_build_filename(e->dir, "metadata", NULL);

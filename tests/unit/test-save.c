@@ -77,7 +77,7 @@ static int
 setup(void **state)
 {
   Fx *f = g_new0(Fx, 1);
-  f->dir = g_dir_make_tmp("test-save-XXXXXX", NULL);
+  f->dir = th_tmpdir_new("test-save-XXXXXX");
   g_autoptr(GError) error = NULL;
   f->store = sl_store_open(f->dir, &error);
   g_autofree char *vol = g_build_filename(f->dir, "volumes", NULL);
