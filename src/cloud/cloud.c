@@ -290,15 +290,11 @@ add_port(GArray *ports, guint port)
     g_array_append_val(ports, p);
 }
 
-/* The inbound TCP ports of a new VM (docs/network.md): the network's, then those the
- * image's Marketplace entry declares (slterms:inbound-port), then the asked ones. */
-static GArray *
-inbound_ports(SlNetwork *net, SlCloud *c, const char *image, const SlVmDefImage *root,
-              const GArray *asked)
+/* The Marketplace entry of the image (fetched now or kept beside the cached
+ * image), or NULL. */
+static SlMarketEntry *
+image_entry(SlCloud *c, const char *image, const SlVmDefImage *root)
 {
-  GArray *ports = g_array_new(FALSE, FALSE, sizeof(guint16));
-  for (guint i = 0; i < net->config->ports->len; i++)
-    add_port(ports, g_array_index(net->config->ports, guint16, i));
   g_autoptr(GBytes) doc =
       root && root->fetch && root->fetch->entry ? g_bytes_ref(root->fetch->entry) : NULL;
   if (!doc && image) {
@@ -310,12 +306,39 @@ inbound_ports(SlNetwork *net, SlCloud *c, const char *image, const SlVmDefImage 
   }
   gsize len = 0;
   const char *data = doc ? g_bytes_get_data(doc, &len) : NULL;
-  g_autoptr(SlMarketEntry) e = data ? sl_market_entry_parse(data, len, NULL) : NULL;
+  return data ? sl_market_entry_parse(data, len, NULL) : NULL;
+}
+
+/* The inbound TCP ports of a new VM (docs/network.md): the network's, then those the
+ * image's Marketplace entry declares (slterms:inbound-port), then the asked ones. */
+static GArray *
+inbound_ports(SlNetwork *net, const SlMarketEntry *e, const GArray *asked)
+{
+  GArray *ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+  for (guint i = 0; i < net->config->ports->len; i++)
+    add_port(ports, g_array_index(net->config->ports, guint16, i));
   for (guint i = 0; e && i < e->inbound_ports->len; i++)
     add_port(ports, g_array_index(e->inbound_ports, guint, i));
   for (guint i = 0; asked && i < asked->len; i++)
     add_port(ports, g_array_index(asked, guint16, i));
   return ports;
+}
+
+/* Distributions whose images run stock cloud-init: their context CD is
+ * labelled CONTEXT (cloud-init's ds-identify ignores _STRATUSLAB); every
+ * other image (StratusLab appliances) keeps _STRATUSLAB (docs/context.md). */
+static const char *const cloud_init_os[] = {"debian", "ubuntu",    "centos",  "fedora",
+                                            "rocky",  "almalinux", "opensuse"};
+
+/* The context label for an image from its Marketplace entry; NULL = the
+ * default _STRATUSLAB. */
+static char *
+context_label_of(const SlMarketEntry *e)
+{
+  for (gsize i = 0; e && e->os && i < G_N_ELEMENTS(cloud_init_os); i++)
+    if (g_ascii_strcasecmp(e->os, cloud_init_os[i]) == 0)
+      return g_strdup(SL_CONTEXT_CLOUD_LABEL);
+  return NULL;
 }
 
 /* Validates the request; returns the completed definition (image sources,
@@ -362,6 +385,9 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   }
   if (!def->root || !sl_cloud_readonly_resolve(c->market, c->images, def->readonly, error))
     return NULL;
+  g_autoptr(SlMarketEntry) entry = image_entry(c, r->image, def->root);
+  g_free(def->context_label);
+  def->context_label = context_label_of(entry);
   g_clear_pointer(&def->root->id, g_free); /* the row's image */
   if (def->readonly && def->readonly->len == 0)
     g_clear_pointer(&def->readonly, g_ptr_array_unref);
@@ -377,7 +403,7 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   if (!net->ops->check(net, error))
     return NULL;
   g_autoptr(GArray) asked = g_steal_pointer(&def->ports);
-  def->ports = inbound_ports(net, c, r->image, def->root, asked);
+  def->ports = inbound_ports(net, entry, asked);
   def->outbound = net->config->outbound;
   g_free(def->network);
   def->network = g_strdup(net->config->name);

@@ -305,7 +305,7 @@ sl_cloud_prolog_context(SlStepRun *run)
     return;
   }
   g_autofree char *iso = run_file(run, CONTEXT);
-  if (!ok || !sl_context_write_iso(ctx, iso, &error)) {
+  if (!ok || !sl_context_write_iso_label(ctx, iso, def->context_label, &error)) {
     step_fail(run, "context CD: %s", error->message);
     return;
   }

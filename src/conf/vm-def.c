@@ -78,6 +78,7 @@ sl_vm_def_free(SlVmDef *d)
   sl_vm_def_image_free(d->root);
   g_clear_pointer(&d->ports, g_array_unref);
   g_free(d->network);
+  g_free(d->context_label);
   g_free(d);
 }
 
@@ -158,6 +159,7 @@ sl_vm_def_copy(const SlVmDef *d)
     g_array_append_vals(c->ports, d->ports->data, d->ports->len);
   }
   c->network = g_strdup(d->network);
+  c->context_label = g_strdup(d->context_label);
   return c;
 }
 
@@ -416,6 +418,8 @@ sl_vm_def_format(const SlVmDef *d)
   json_object_set_new(o, "ports", ports);
   json_object_set_new(o, "outbound", json_boolean(d->outbound));
   json_object_set_new(o, "network", json_string(d->network ? d->network : "public"));
+  if (d->context_label)
+    json_object_set_new(o, "context_label", json_string(d->context_label));
   if (d->type)
     json_object_set_new(o, "type", json_string(d->type));
   if (d->root)
@@ -462,6 +466,7 @@ sl_vm_def_parse(const char *text, GError **error)
   }
   d->outbound = json_is_true(json_object_get(o, "outbound"));
   d->network = g_strdup(json_string_value(json_object_get(o, "network")));
+  d->context_label = g_strdup(json_string_value(json_object_get(o, "context_label")));
   d->type = g_strdup(json_string_value(json_object_get(o, "type")));
   d->root = source_from_json(o, NULL);
   json_t *ro = json_object_get(o, "readonly_disks");

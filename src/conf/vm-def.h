@@ -5,7 +5,7 @@
  *
  * Stored form (JSON object, keys sorted; rows written by older versions read
  * the same): context {KEY: value}, public_key, volatile_disk, ports [int],
- * outbound, network, type, the root image as image_path + image_kind or
+ * outbound, network, context_label, type, the root image as image_path + image_kind or
  * fetch {locations, compression, bytes, checksums [[alg, value]], entry},
  * readonly_disks [{id, image_path, image_kind} | {id, fetch}], save {...}.
  * The row's own columns (name, image, vcpu, ram, swap) are not repeated.
@@ -58,8 +58,10 @@ typedef struct {
   GArray *ports;      /* guint16 inbound TCP ports, or NULL: asked ("inbound_ports", at most
                        * SL_VM_DEF_MAX_PORTS), completed with the network's and the image's */
   gboolean outbound;
-  char *network; /* asked (NULL = "public"; --local-ip "local", --private-ip "private"),
-                  * then the network's name */
+  char *network;       /* asked (NULL = "public"; --local-ip "local", --private-ip "private"),
+                        * then the network's name */
+  char *context_label; /* volume label of the context CD: "CONTEXT" for images of a
+                          distribution with stock cloud-init (cloud.c), NULL = _STRATUSLAB */
 } SlVmDef;
 
 SlVmDef *sl_vm_def_new(void);

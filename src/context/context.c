@@ -207,6 +207,13 @@ sl_context_render(const SlContext *ctx)
 gboolean
 sl_context_write_iso(const SlContext *ctx, const char *path, GError **error)
 {
+  return sl_context_write_iso_label(ctx, path, NULL, error);
+}
+
+gboolean
+sl_context_write_iso_label(const SlContext *ctx, const char *path, const char *label,
+                           GError **error)
+{
   gchar *text = sl_context_render(ctx);
   gsize len = strlen(text);
   g_autoptr(GBytes) script = g_bytes_new_take(text, len);
@@ -217,5 +224,6 @@ sl_context_write_iso(const SlContext *ctx, const char *path, GError **error)
     ExtraFile *f = g_ptr_array_index(ctx->files, i);
     entries[i + 1] = (SlIsoEntry){f->path, f->data, f->mode};
   }
-  return sl_iso_write(path, SL_CONTEXT_VOLUME_ID, entries, ctx->files->len + 1, error);
+  return sl_iso_write(path, label ? label : SL_CONTEXT_VOLUME_ID, entries, ctx->files->len + 1,
+                      error);
 }

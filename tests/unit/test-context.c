@@ -297,6 +297,25 @@ run_tool(const char *const *argv)
   return out;
 }
 
+/* The CONTEXT label for images of distributions with stock cloud-init. */
+static void
+test_iso_cloud_label(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(SlContext) ctx = sample_context();
+  g_autofree gchar *iso = g_build_filename(f->dir, "context-cloud.iso", NULL);
+  g_autoptr(GError) error = NULL;
+  assert_true(sl_context_write_iso_label(ctx, iso, SL_CONTEXT_CLOUD_LABEL, &error));
+  g_autoptr(SlIsoImage) img = sl_iso_open(iso, &error);
+  assert_non_null(img);
+  assert_string_equal(sl_iso_volume_id(img), "CONTEXT");
+  g_autoptr(GBytes) got = sl_iso_read(img, "context.sh", NULL, &error);
+  assert_non_null(got);
+  g_autofree gchar *want = sl_context_render(ctx);
+  assert_int_equal(g_bytes_get_size(got), strlen(want));
+  assert_memory_equal(g_bytes_get_data(got, NULL), want, strlen(want));
+}
+
 static void
 test_iso(void **state)
 {
@@ -514,6 +533,7 @@ main(void)
       cmocka_unit_test(test_parse_arg),
       cmocka_unit_test_setup_teardown(test_parse_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_iso_cloud_label, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_tools, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_deterministic, setup, teardown),
       cmocka_unit_test_setup_teardown(test_iso_errors, setup, teardown),
