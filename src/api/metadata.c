@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/multipart.h"
 #include "http/negotiate.h"
 #include "http/status.h"
 #include "market/service.h"
@@ -389,49 +390,53 @@ get_metadata(const SlHttpRequest *req, gpointer data)
   return search(req, svc, fmt);
 }
 
-/* The first file part of a multipart/form-data body (else the part named
- * "Metadata File"); NULL when there is none. */
-static GBytes *
-multipart_file(const char *content_type, const char *body, gsize len)
+/* The entry of an upload form: the first file part, else the first part
+ * named "Metadata File" (any case). */
+typedef struct {
+  GByteArray *file;  /* the first file part */
+  GByteArray *named; /* the first "Metadata File" part */
+  GByteArray *cur;   /* where the current part goes, or NULL */
+} FormEntry;
+
+static gboolean
+form_begin(const SlHttpPart *part, gpointer data, GError **error)
 {
-  const char *b = strstr(content_type, "boundary=");
-  if (!b)
-    return NULL;
-  b += strlen("boundary=");
-  g_autofree char *boundary = NULL;
-  if (*b == '"')
-    boundary = g_strndup(b + 1, strcspn(b + 1, "\""));
-  else
-    boundary = g_strndup(b, strcspn(b, "; \t"));
-  g_autofree char *delim = g_strconcat("--", boundary, NULL);
-  gsize dlen = strlen(delim);
-  const char *end = body + len;
-  const char *p = memmem(body, len, delim, dlen);
-  GBytes *named = NULL;
-  while (p) {
-    p += dlen;
-    if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-      break;
-    const char *hdr_end = memmem(p, (gsize)(end - p), "\r\n\r\n", 4);
-    if (!hdr_end)
-      break;
-    g_autofree char *headers = g_ascii_strdown(p, hdr_end - p);
-    const char *content = hdr_end + 4;
-    g_autofree char *next_delim = g_strconcat("\r\n", delim, NULL);
-    const char *next = memmem(content, (gsize)(end - content), next_delim, dlen + 2);
-    if (!next)
-      break;
-    gboolean is_file = strstr(headers, "filename=") != NULL;
-    if (is_file) {
-      if (named)
-        g_bytes_unref(named);
-      return g_bytes_new(content, next - content);
-    }
-    if (!named && strstr(headers, "name=\"metadata file\""))
-      named = g_bytes_new(content, next - content);
-    p = next + 2;
-  }
-  return named;
+  (void)error;
+  FormEntry *f = data;
+  f->cur = NULL;
+  if (part->filename && !f->file)
+    f->cur = f->file = g_byte_array_new();
+  else if (!part->filename && !f->named && !g_ascii_strcasecmp(part->name, "metadata file"))
+    f->cur = f->named = g_byte_array_new();
+  return TRUE;
+}
+
+static gboolean
+form_data(const SlHttpPart *part, const char *bytes, gsize len, gpointer data, GError **error)
+{
+  (void)part;
+  (void)error;
+  FormEntry *f = data;
+  if (f->cur)
+    g_byte_array_append(f->cur, (const guint8 *)bytes, (guint)len);
+  return TRUE;
+}
+
+/* NULL with error for a malformed form, NULL without one when it has no entry. */
+static GBytes *
+form_entry(const char *content_type, const char *body, gsize len, GError **error)
+{
+  static const SlHttpMultipartCallbacks cb = {.begin = form_begin, .data = form_data};
+  FormEntry f = {0};
+  g_autoptr(SlHttpMultipart) mp = sl_http_multipart_new(content_type, &cb, &f, error);
+  gboolean ok =
+      mp && sl_http_multipart_feed(mp, body, len, error) && sl_http_multipart_finish(mp, error);
+  GByteArray *keep = ok ? (f.file ? f.file : f.named) : NULL;
+  if (f.file && f.file != keep)
+    g_byte_array_unref(f.file);
+  if (f.named && f.named != keep)
+    g_byte_array_unref(f.named);
+  return keep ? g_byte_array_free_to_bytes(keep) : NULL;
 }
 
 static SlHttpResponse *
@@ -460,7 +465,10 @@ post_metadata(const SlHttpRequest *req, gpointer data)
   }
   g_autoptr(GBytes) doc = NULL;
   if (!g_ascii_strncasecmp(ct, "multipart/form-data", 19)) {
-    doc = multipart_file(ct, req->raw ? req->raw : "", req->raw_len);
+    g_autoptr(GError) error = NULL;
+    doc = form_entry(ct, req->raw ? req->raw : "", req->raw_len, &error);
+    if (!doc && error)
+      return fail(req, error);
     if (!doc)
       return error_response(req, 400, "invalid metadata: no metadata file in the form");
   } else {

@@ -106,6 +106,11 @@ entry two "$W/img2.raw" https://images.example.org/img2.raw ada
 ID2=$(ident two)
 http POST /metadata -F "Metadata File=@$W/two.xml"
 want "multipart upload (web form)" 201 'metadata entry created'
+printf -- '--B\r\nContent-Disposition: form-data; name="Metadata File"; filename="t.xml"\r\n\r\n<cut' >"$W/cut.form"
+http POST /metadata -H 'Content-Type: multipart/form-data; boundary=B' --data-binary "@$W/cut.form"
+want "a form cut short -> 400" 400 '"message":"invalid multipart body: no closing boundary'
+http POST /metadata -H 'Content-Type: multipart/form-data' --data-binary "@$W/cut.form"
+want "a form without boundary -> 400" 400 '"message":"multipart/form-data needs a boundary'
 http POST /metadata --data "sEcho=7&sSearch=${ID2:0:6}&iDisplayStart=0&iDisplayLength=10"
 want "DataTables search (form POST)" 200 '^\{"sEcho":7,"iTotalRecords":2,"iTotalDisplayRecords":1,'
 http GET "/metadata?location=pdisk" -H 'Accept: application/json'
