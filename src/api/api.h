@@ -9,9 +9,6 @@
 #include "market/service.h"
 #include "pdisk/pdisk.h"
 
-/* GET / : a tiny HTML home page, no authentication. */
-void sl_api_home_register(SlHttpRouter *router);
-
 /* /disks/… : the persistent disk service (docs/rest-pdisk.md). */
 void sl_api_disks_register(SlHttpRouter *router, SlPdisk *pdisk);
 

@@ -20,6 +20,7 @@
 #include "sl-config.h"
 #include "api/api.h"
 #include "auth/auth.h"
+#include "web/web.h"
 #include "cloud/cloud.h"
 #include "market/client.h"
 #include "network/driver.h"
@@ -46,6 +47,7 @@ typedef struct {
   gboolean marketplace;
   char *mp_whitelist, *mp_truststore, *mp_crl;
   guint64 mp_max_bytes;
+  guint web_idle; /* [web] session_idle, seconds; 0: the default */
 } Settings;
 
 static void
@@ -120,6 +122,14 @@ load_config(const char *path, Settings *s, GError **error)
                 local->message);
     return FALSE;
   }
+  g_autofree char *idle = g_key_file_get_string(kf, "web", "session_idle", NULL);
+  guint64 idle_s = 0;
+  if (idle && !g_ascii_string_to_unsigned(g_strstrip(idle), 10, 1, 7 * 24 * 3600, &idle_s, NULL)) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID,
+                "%s: [web] session_idle: invalid: %s (want seconds, 1..604800)", path, idle);
+    return FALSE;
+  }
+  s->web_idle = (guint)idle_s;
   return load_marketplace_config(kf, path, s, error);
 }
 
@@ -340,6 +350,7 @@ main(int argc, char **argv)
   g_autoptr(SlPdisk) pdisk = NULL;
   g_autoptr(SlAuth) auth = NULL;
   g_autoptr(SlHttpRouter) router = NULL;
+  g_autoptr(SlHttpSessions) sessions = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *key_pem = NULL;
   g_autofree char *tls_dir = NULL;
@@ -400,7 +411,15 @@ main(int argc, char **argv)
 
   router = sl_http_router_new();
   sl_http_router_set_auth(router, check_password, auth);
-  sl_api_home_register(router);
+  sessions = sl_http_sessions_new(s.web_idle, 0);
+  SlWebConfig web = {.sessions = sessions,
+                     .auth = check_password,
+                     .auth_data = auth,
+                     .idle_seconds = s.web_idle,
+                     .market = market,
+                     .pdisk = s.pdisk ? pdisk : NULL,
+                     .cloud = cloud};
+  sl_web_register(router, &web);
   if (s.pdisk)
     sl_api_disks_register(router, pdisk);
   sl_api_vms_register(router, cloud);
@@ -431,6 +450,7 @@ out:
     memset(key_pem, 0, strlen(key_pem));
   /* the router holds api state referring to pdisk: free it first */
   g_clear_pointer(&router, sl_http_router_free);
+  g_clear_pointer(&sessions, sl_http_sessions_free);
   g_clear_pointer(&market, sl_market_service_free);
   g_clear_pointer(&cloud, sl_cloud_free); /* running VMs are adopted at the next start */
   g_clear_pointer(&cloud_market, sl_market_client_free);

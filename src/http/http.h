@@ -13,6 +13,8 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "http/session.h"
+
 /* ---- requests ---------------------------------------------------------- */
 
 typedef struct {
@@ -27,6 +29,7 @@ typedef struct {
   const char *host;         /* Host header or NULL */
   const char *raw;          /* the body as received (SL_HTTP_ROUTE_RAW_BODY routes) */
   gsize raw_len;
+  const SlHttpSession *session; /* the browser session (SL_HTTP_ROUTE_SESSION routes) or NULL */
 } SlHttpRequest;
 
 /* Field lookups: NULL when absent. */
@@ -67,6 +70,13 @@ typedef enum {
   /* The body is not parsed: the handler reads req->raw (any content type);
    * bodies up to sl_http_router_set_raw_body_max() bytes are accepted. */
   SL_HTTP_ROUTE_RAW_BODY = 2,
+  /* A portal page (src/web/): the identity comes from the session cookie
+   * (http/session.h), never from Basic auth. Without a logged-in session a
+   * route that is not also PUBLIC answers 303 to the log-in page. Any method
+   * but GET/HEAD must carry the session's CSRF token, as the body field
+   * "csrf" (or, for RAW_BODY routes, the query argument "csrf"), else 403
+   * and the handler is not called. */
+  SL_HTTP_ROUTE_SESSION = 4,
 } SlHttpRouteFlags;
 
 typedef struct {
@@ -97,6 +107,11 @@ void sl_http_router_set_raw_body_max(SlHttpRouter *router, gsize max);
 gsize sl_http_router_body_limit(SlHttpRouter *router, const char *method, const char *path);
 /* Without an auth function every authenticated route answers 401. */
 void sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data);
+/* The session table of SL_HTTP_ROUTE_SESSION routes (borrowed; must outlive
+ * the router) and the log-in page they redirect to ("/web/login"). Without
+ * it those routes treat every request as anonymous. */
+void sl_http_router_set_sessions(SlHttpRouter *router, SlHttpSessions *sessions,
+                                 const char *login_path);
 
 typedef enum {
   SL_HTTP_MATCH_FOUND,
@@ -127,6 +142,7 @@ typedef struct {
   const char *content_type;  /* Content-Type header or NULL */
   const char *accept;        /* Accept header or NULL */
   const char *host;          /* Host header or NULL */
+  const char *cookie;        /* Cookie header or NULL */
   const char *body;          /* may be NULL when body_len == 0 */
   gsize body_len;
 } SlHttpInput;

@@ -23,6 +23,8 @@ struct SlHttpRouter {
   SlHttpAuthFunc auth;
   gpointer auth_data;
   gsize raw_body_max;
+  SlHttpSessions *sessions;
+  char *login_path;
 };
 
 SlHttpRouter *
@@ -49,6 +51,7 @@ sl_http_router_free(SlHttpRouter *router)
       o->destroy(o->data);
   }
   g_array_unref(router->owned);
+  g_free(router->login_path);
   g_free(router);
 }
 
@@ -86,6 +89,14 @@ sl_http_router_set_auth(SlHttpRouter *router, SlHttpAuthFunc func, gpointer data
 {
   router->auth = func;
   router->auth_data = data;
+}
+
+void
+sl_http_router_set_sessions(SlHttpRouter *router, SlHttpSessions *sessions, const char *login_path)
+{
+  router->sessions = sessions;
+  g_free(router->login_path);
+  router->login_path = g_strdup(login_path);
 }
 
 void
@@ -211,6 +222,73 @@ authenticate(SlHttpRouter *router, const char *authorization)
   return ok ? g_steal_pointer(&user) : NULL;
 }
 
+static SlHttpResponse *
+call_handler(const SlHttpInput *in, GHashTable *query, const char *method, SlHttpMatch *match,
+             GHashTable *body, const char *user, const SlHttpSession *session)
+{
+  gboolean raw = (match->route->flags & SL_HTTP_ROUTE_RAW_BODY) != 0;
+  SlHttpRequest req = {
+      .method = method,
+      .path = in->path,
+      .params = match->params,
+      .query = query,
+      .body = body,
+      .user = user,
+      .accept = in->accept,
+      .content_type = in->content_type,
+      .host = in->host,
+      .raw = raw ? in->body : NULL,
+      .raw_len = raw ? in->body_len : 0,
+      .session = session,
+  };
+  SlHttpResponse *resp = match->route->handler(&req, match->data);
+  sl_http_match_clear(match);
+  if (!resp)
+    resp = sl_http_response_new_message(500, "internal error");
+  return resp;
+}
+
+/* A portal route: identity from the session cookie, CSRF on state changes. */
+static SlHttpResponse *
+process_session(SlHttpRouter *router, const SlHttpInput *in, GHashTable *query, const char *method,
+                SlHttpMatch *match, char **user_out)
+{
+  g_autoptr(SlHttpSession) session = NULL;
+  if (router->sessions) {
+    g_autofree char *id = sl_http_cookie_get(in->cookie, SL_HTTP_SESSION_COOKIE);
+    session = sl_http_sessions_lookup(router->sessions, id);
+  }
+  const char *user = session ? session->user : NULL;
+  *user_out = g_strdup(user);
+  if (!user && !(match->route->flags & SL_HTTP_ROUTE_PUBLIC)) {
+    sl_http_match_clear(match);
+    SlHttpResponse *resp = sl_http_response_new_message(303, "log-in required");
+    g_autofree char *next = g_uri_escape_string(in->path, "/", TRUE);
+    g_autofree char *loc =
+        g_strdup_printf("%s?next=%s", router->login_path ? router->login_path : "/", next);
+    sl_http_response_add_header(resp, "Location", loc);
+    return resp;
+  }
+  gboolean raw = (match->route->flags & SL_HTTP_ROUTE_RAW_BODY) != 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) body =
+      raw ? g_hash_table_new(g_str_hash, g_str_equal)
+          : sl_http_parse_body(in->content_type, in->body, in->body_len, &error);
+  if (!body) {
+    sl_http_match_clear(match);
+    return sl_http_response_new_error(error);
+  }
+  if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0) {
+    const char *token =
+        raw ? g_hash_table_lookup(query, "csrf") : g_hash_table_lookup(body, "csrf");
+    if (!sl_http_session_check_csrf(session, token)) {
+      sl_http_match_clear(match);
+      return sl_http_response_new_message(403, "invalid or missing CSRF token");
+    }
+  }
+  return call_handler(in, query, method, match, body, user, session);
+}
+
 SlHttpResponse *
 sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_out)
 {
@@ -224,6 +302,8 @@ sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_
   SlHttpMatch match;
   SlHttpMatchResult result = sl_http_router_match(router, method, in->path, &match);
   gboolean public = result == SL_HTTP_MATCH_FOUND && (match.route->flags & SL_HTTP_ROUTE_PUBLIC);
+  if (result == SL_HTTP_MATCH_FOUND && (match.route->flags & SL_HTTP_ROUTE_SESSION))
+    return process_session(router, in, query, method, &match, user_out);
   g_autofree char *user = NULL;
   if (!public) {
     user = authenticate(router, in->authorization);
@@ -252,22 +332,5 @@ sl_http_router_process(SlHttpRouter *router, const SlHttpInput *in, char **user_
     sl_http_match_clear(&match);
     return sl_http_response_new_error(error);
   }
-  SlHttpRequest req = {
-      .method = method,
-      .path = in->path,
-      .params = match.params,
-      .query = query,
-      .body = body,
-      .user = user,
-      .accept = in->accept,
-      .content_type = in->content_type,
-      .host = in->host,
-      .raw = raw ? in->body : NULL,
-      .raw_len = raw ? in->body_len : 0,
-  };
-  SlHttpResponse *resp = match.route->handler(&req, match.data);
-  sl_http_match_clear(&match);
-  if (!resp)
-    resp = sl_http_response_new_message(500, "internal error");
-  return resp;
+  return call_handler(in, query, method, &match, body, user, NULL);
 }

@@ -171,6 +171,7 @@ access_cb(void *cls, struct MHD_Connection *connection, const char *url, const c
           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
       .accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
       .host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+      .cookie = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
       .body = ctx->body ? (const char *)ctx->body->data : NULL,
       .body_len = ctx->body ? ctx->body->len : 0,
   };
