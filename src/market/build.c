@@ -6,10 +6,11 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "build.h"
+#include "market/build.h"
+
 #include "image/digest.h"
 #include "image/identifier.h"
-#include "market-private.h"
+#include "market/xml.h"
 #include "util/error.h"
 
 #define CHUNK (1 << 20)

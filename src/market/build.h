@@ -3,8 +3,8 @@
 #pragma once
 #include <glib.h>
 
-#include "entry.h"
-#include "sign.h"
+#include "market/entry.h"
+#include "market/sign.h"
 
 /* Default validity of a new entry: (356/2)×24 h = 178 days (the 13.05
  * client's arithmetic, sic). */

@@ -1,9 +1,11 @@
 /* entry.c - SlMarketEntry: extraction from a document, template writer,
  * status and ordering helpers. */
+#include "market/entry.h"
+
 #include <string.h>
 
 #include "image/identifier.h"
-#include "market-private.h"
+#include "market/xml.h"
 #include "util/error.h"
 
 static void

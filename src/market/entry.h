@@ -12,6 +12,7 @@
  */
 #pragma once
 #include <glib.h>
+#include <libxml/tree.h>
 
 typedef struct {
   char *algorithm; /* "MD5", "SHA-1", "SHA-256", "SHA-512" (as written) */
@@ -101,3 +102,7 @@ char *sl_market_entry_key(const SlMarketEntry *entry);
 char *sl_market_format_date(GDateTime *time);
 /* Parses such a date (strict), or NULL. */
 GDateTime *sl_market_parse_date(const char *date);
+
+/* Extracts the entry fields of a parsed document (no rule checked besides
+ * the presence of rdf:RDF/rdf:Description); used by validate.c. */
+SlMarketEntry *sl_market_entry_from_doc(xmlDoc *doc, GError **error);

@@ -20,7 +20,7 @@
 #pragma once
 #include <glib.h>
 
-#include "entry.h"
+#include "market/entry.h"
 
 #define SL_MARKET_POLICY_REFUSED "Image isn't valid according to site policy"
 

@@ -4,7 +4,9 @@
  * before parsing. Only the structure is checked, no triples are built. */
 #include <string.h>
 
-#include "market-private.h"
+#include "market/rdf.h"
+
+#include "market/xml.h"
 #include "util/error.h"
 
 #define FAIL(...)                                                                                  \

@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "market/market-private.h"
+#include "market/xml.h"
 #include "market/validate.h"
 #include "util/error.h"
 

@@ -1,9 +1,6 @@
 /* sign.c - enveloped XML-DSig signatures of metadata entries with xmlsec1
- * (protocols.md §5.4): library initialisation, endorsement filling,
- * signing and verification. */
+ * (protocols.md §5.4): endorsement filling, signing and verification. */
 #include <libxml/parser.h>
-#include <openssl/provider.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xmlsec/base64.h>
 #include <xmlsec/crypto.h>
@@ -15,84 +12,12 @@
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/xmltree.h>
 
-#include "market-private.h"
+#include "market/entry.h"
+#include "market/init.h"
+#include "market/sign.h"
+#include "market/x509.h"
+#include "market/xml.h"
 #include "util/error.h"
-#include "x509-private.h"
-
-/* The last xmlsec error of this thread, for "invalid signature element: ...". */
-static GPrivate last_error = G_PRIVATE_INIT(g_free);
-
-static void
-record_error(const char *file, int line, const char *func, const char *object, const char *subject,
-             int reason, const char *msg)
-{
-  (void)file;
-  (void)line;
-  (void)func;
-  (void)object;
-  const char *reason_msg = NULL;
-  for (xmlSecSize i = 0; i < XMLSEC_ERRORS_MAX_NUMBER; i++) {
-    if (xmlSecErrorsGetMsg(i) == NULL)
-      break;
-    if (xmlSecErrorsGetCode(i) == reason) {
-      reason_msg = xmlSecErrorsGetMsg(i);
-      break;
-    }
-  }
-  if (g_private_get(&last_error) != NULL)
-    return; /* keep the first (innermost) error of the operation */
-  g_private_replace(&last_error,
-                    g_strdup_printf("%s%s%s%s%s", subject ? subject : "", subject ? ": " : "",
-                                    reason_msg ? reason_msg : "error", msg && *msg ? ": " : "",
-                                    msg ? msg : ""));
-}
-
-/* Kept loaded for the lifetime of the process. */
-static OSSL_PROVIDER *providers[2];
-
-/* Registered after OpenSSL's own exit handler, so it runs before it: drops
- * our references so that OPENSSL_cleanup frees the providers. */
-static void
-unload_providers(void)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(providers); i++)
-    if (providers[i] != NULL)
-      OSSL_PROVIDER_unload(providers[i]);
-}
-
-static gpointer
-init_once(gpointer unused)
-{
-  (void)unused;
-  xmlInitParser();
-  /* RC2-40 PKCS#12 files need the legacy provider; loading it disables the
-   * implicit default provider, so load that one explicitly too. */
-  providers[0] = OSSL_PROVIDER_load(NULL, "legacy");
-  providers[1] = OSSL_PROVIDER_load(NULL, "default");
-  atexit(unload_providers);
-  if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(NULL) < 0 ||
-      xmlSecCryptoInit() < 0)
-    g_error("xmlsec initialisation failed");
-  xmlSecErrorsSetCallback(record_error); /* after xmlSecInit, which resets it */
-  xmlSecBase64SetDefaultLineSize(76);    /* as Java's XML-DSig */
-  return NULL;
-}
-
-void
-sl_market_init(void)
-{
-  static GOnce once = G_ONCE_INIT;
-  g_once(&once, init_once, NULL);
-}
-
-static char *
-take_last_error(void)
-{
-  const char *e = g_private_get(&last_error);
-  char *out = g_strdup(e ? e : "malformed Signature");
-  g_private_replace(&last_error, NULL);
-  return out;
-}
 
 /* --- endorsement ------------------------------------------------------ */
 
@@ -109,8 +34,8 @@ collect(xmlNode *node, const char *ns, const char *name, GPtrArray *out)
   }
 }
 
-void
-sl_market_strip_signatures(xmlDoc *doc)
+static void
+strip_signatures(xmlDoc *doc)
 {
   g_autoptr(GPtrArray) sigs = g_ptr_array_new();
   collect(xmlDocGetRootElement(doc), SL_NS_DSIG, "Signature", sigs);
@@ -268,11 +193,11 @@ sign_doc(xmlDoc *doc, const SlMarketCredentials *creds, gsize *out_len, GError *
 
   xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
   ctx->signKey = make_key(creds);
-  g_private_replace(&last_error, NULL);
+  sl_market_clear_xmlsec_error();
   int rc = ctx->signKey ? xmlSecDSigCtxSign(ctx, sig) : -1;
   xmlSecDSigCtxDestroy(ctx);
   if (rc < 0) {
-    g_autofree char *why = take_last_error();
+    g_autofree char *why = sl_market_take_xmlsec_error();
     g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "signing failed: %s", why);
     return NULL;
   }
@@ -286,7 +211,7 @@ sl_market_sign(const char *data, gsize len, const SlMarketCredentials *creds, co
   g_autoptr(xmlDoc) doc = sl_market_xml_parse(data, len, error);
   if (doc == NULL)
     return NULL;
-  sl_market_strip_signatures(doc);
+  strip_signatures(doc);
   clear_endorsement(doc);
   if (!fill_endorsement(doc, sl_market_credentials_signer(creds), email, now, error))
     return NULL;
@@ -300,7 +225,7 @@ sl_market_sign_as_is(const char *data, gsize len, const SlMarketCredentials *cre
   g_autoptr(xmlDoc) doc = sl_market_xml_parse(data, len, error);
   if (doc == NULL)
     return NULL;
-  sl_market_strip_signatures(doc);
+  strip_signatures(doc);
   return sign_doc(doc, creds, out_len, error);
 }
 
@@ -374,10 +299,10 @@ verify_doc(xmlDoc *doc, GError **error)
   /* Key from the embedded certificate; dates and chain not checked (§5.4). */
   ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
   ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty; /* only Reference URI="" */
-  g_private_replace(&last_error, NULL);
+  sl_market_clear_xmlsec_error();
   SlMarketSigner *who = NULL;
   if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
-    g_autofree char *why = take_last_error();
+    g_autofree char *why = sl_market_take_xmlsec_error();
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid signature element: %s", why);
   } else if (ctx->status != xmlSecDSigStatusSucceeded) {
     g_autofree char *why = reference_report(ctx);

@@ -14,41 +14,9 @@
 #pragma once
 #include <glib.h>
 
-#include "entry.h"
-
-/* Initialises libxml2, OpenSSL (default + legacy providers, the legacy one
- * reads the RC2-40 PKCS#12 files of the era) and xmlsec once; thread-safe,
- * called by every function of this library. Nothing is ever shut down. */
-void sl_market_init(void);
-
-/* The identity of a certificate as StratusLab writes it in an endorsement. */
-typedef struct {
-  char *subject;    /* RFC 2253, as Java's X500Principal.getName() */
-  char *issuer;     /* same */
-  char *email;      /* first rfc822Name of subjectAltName, or NULL */
-  char *not_before; /* yyyy-MM-ddTHH:mm:ssZ */
-  char *not_after;
-  char *serial; /* hexadecimal */
-  char *pem;    /* the certificate, PEM */
-} SlMarketSigner;
-void sl_market_signer_free(SlMarketSigner *signer);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlMarketSigner, sl_market_signer_free)
-
-/* Describes a DER certificate (e.g. the one of a whitelist check). */
-SlMarketSigner *sl_market_signer_from_der(const guint8 *der, gsize len, GError **error);
-
-/* A private key and its certificate. */
-typedef struct SlMarketCredentials SlMarketCredentials;
-/* Loads a PKCS#12 file (legacy RC2-40 encryption included). A wrong password
- * fails with SL_ERROR_UNAUTHORIZED "cannot read PKCS#12 ...: wrong password?". */
-SlMarketCredentials *sl_market_credentials_load_p12(const char *path, const char *password,
-                                                    GError **error);
-SlMarketCredentials *sl_market_credentials_load_p12_data(const guint8 *data, gsize len,
-                                                         const char *password, GError **error);
-/* Subject/issuer/e-mail of the certificate (owned by the credentials). */
-const SlMarketSigner *sl_market_credentials_signer(const SlMarketCredentials *creds);
-void sl_market_credentials_free(SlMarketCredentials *creds);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlMarketCredentials, sl_market_credentials_free)
+#include "market/entry.h"
+#include "market/init.h"
+#include "market/x509.h"
 
 /* Signs a metadata document as StratusLab's SignMetadata does: removes every
  * Signature, keeps only the last slreq:endorsement and empties it, fills it

@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "image/identifier.h"
-#include "market-private.h"
+#include "market/rdf.h"
+#include "market/validate.h"
+#include "market/xml.h"
 #include "util/error.h"
-#include "validate.h"
 
 #define FAIL(...)                                                                                  \
   do {                                                                                             \
@@ -181,8 +182,8 @@ check_typed(const xmlNode *n, GError **error)
   return TRUE;
 }
 
-gboolean
-sl_market_check_schema(xmlDoc *doc, GError **error)
+static gboolean
+check_schema(xmlDoc *doc, GError **error)
 {
   xmlNode *root = xmlDocGetRootElement(doc);
   if (!sl_xml_is(root, SL_NS_RDF, "RDF"))
@@ -259,8 +260,8 @@ sl_market_check_schema(xmlDoc *doc, GError **error)
   return TRUE;
 }
 
-gboolean
-sl_market_check_constraints(xmlDoc *doc, GError **error)
+static gboolean
+check_constraints(xmlDoc *doc, GError **error)
 {
   xmlNode *root = xmlDocGetRootElement(doc);
   g_autofree char *base = sl_xml_attr(root, SL_NS_XML, "base");
@@ -343,9 +344,9 @@ sl_market_validate(const char *data, gsize len, SlMarketChecks checks, SlMarketS
     if (who == NULL)
       return NULL;
   }
-  if ((checks & SL_MARKET_CHECK_SCHEMA) && !sl_market_check_schema(doc, error))
+  if ((checks & SL_MARKET_CHECK_SCHEMA) && !check_schema(doc, error))
     return NULL;
-  if ((checks & SL_MARKET_CHECK_CONSTRAINTS) && !sl_market_check_constraints(doc, error))
+  if ((checks & SL_MARKET_CHECK_CONSTRAINTS) && !check_constraints(doc, error))
     return NULL;
   if ((checks & SL_MARKET_CHECK_RDF) && !sl_market_check_rdf(doc, error))
     return NULL;

@@ -14,8 +14,8 @@
 #pragma once
 #include <glib.h>
 
-#include "entry.h"
-#include "sign.h"
+#include "market/entry.h"
+#include "market/sign.h"
 
 typedef enum {
   SL_MARKET_CHECK_SCHEMA = 1 << 0,

@@ -8,10 +8,10 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
-#include "market-private.h"
-#include "sign.h"
+#include "market/x509.h"
+
+#include "market/init.h"
 #include "util/error.h"
-#include "x509-private.h"
 
 /* Attribute types Java prints with a keyword in RFC 2253 form; every other
  * type is written as its dotted OID and the DER value in hex (#...). */
@@ -70,8 +70,8 @@ is_string_type(int type)
   }
 }
 
-char *
-sl_x509_name_rfc2253(const X509_NAME *name)
+static char *
+name_rfc2253(const X509_NAME *name)
 {
   GString *out = g_string_new(NULL);
   int count = X509_NAME_entry_count(name);
@@ -138,8 +138,8 @@ SlMarketSigner *
 sl_x509_signer(X509 *cert)
 {
   SlMarketSigner *s = g_new0(SlMarketSigner, 1);
-  s->subject = sl_x509_name_rfc2253(X509_get_subject_name(cert));
-  s->issuer = sl_x509_name_rfc2253(X509_get_issuer_name(cert));
+  s->subject = name_rfc2253(X509_get_subject_name(cert));
+  s->issuer = name_rfc2253(X509_get_issuer_name(cert));
   s->email = cert_email(cert);
   s->not_before = asn1_time(X509_get0_notBefore(cert));
   s->not_after = asn1_time(X509_get0_notAfter(cert));

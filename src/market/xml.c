@@ -2,7 +2,9 @@
 #include <libxml/parser.h>
 #include <string.h>
 
-#include "market-private.h"
+#include "market/xml.h"
+
+#include "market/init.h"
 #include "util/error.h"
 
 xmlDoc *

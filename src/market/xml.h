@@ -1,10 +1,9 @@
-/* market-private.h - helpers shared by the files of src/market (not installed). */
+/* xml.h - libxml2 helpers for the metadata documents (xml.c): the
+ * namespaces, a safe parser, element and attribute look-ups, and the two
+ * lexical checks (e-mail, date) the rules share. */
 #pragma once
 #include <glib.h>
 #include <libxml/tree.h>
-
-#include "entry.h"
-#include "sign.h"
 
 #define SL_NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define SL_NS_DCTERMS "http://purl.org/dc/terms/"
@@ -47,15 +46,3 @@ gboolean sl_market_email_valid(const char *email);
 
 /* Strict date yyyy-MM-ddTHH:mm:ssZ with real calendar values. */
 gboolean sl_market_date_valid(const char *date);
-
-/* Extracts the entry fields of a parsed document (no rule checked besides
- * the presence of rdf:RDF/rdf:Description). */
-SlMarketEntry *sl_market_entry_from_doc(xmlDoc *doc, GError **error);
-
-/* validate.c / rdf.c */
-gboolean sl_market_check_schema(xmlDoc *doc, GError **error);
-gboolean sl_market_check_constraints(xmlDoc *doc, GError **error);
-gboolean sl_market_check_rdf(xmlDoc *doc, GError **error);
-
-/* sign.c */
-void sl_market_strip_signatures(xmlDoc *doc);
