@@ -150,33 +150,42 @@ typedef struct {
   gpointer check_data;
 } Boot;
 
+/* The mount rules of one boot-time disk, inside the store's write transaction
+ * (sl_store_vm_insert_mounts): what they see is what every front-end on the
+ * store has committed. */
+static gboolean
+boot_rules(SlMount *m, GPtrArray *used, GPtrArray *vm_mounts, gpointer data, GError **error)
+{
+  (void)vm_mounts; /* the VMs are new */
+  Boot *b = data;
+  const SlDisk *d = NULL;
+  for (guint i = 0; i < b->disks->len && !d; i++)
+    if (g_strcmp0(((SlDisk *)b->disks->pdata[i])->uuid, m->disk_uuid) == 0)
+      d = b->disks->pdata[i];
+  g_return_val_if_fail(d != NULL, FALSE);
+  if (d->type == SL_DISK_DATA_IMAGE_RAW_READ_WRITE && (used->len > 0 || b->vms->len > 1)) {
+    if (used->len > 0)
+      g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
+                  "disk (%s) is already attached to VM %" G_GINT64_FORMAT, d->uuid,
+                  ((SlMount *)used->pdata[0])->vm_id);
+    else
+      g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
+                  "disk (%s) is read-write: it cannot be attached to %u VMs", d->uuid, b->vms->len);
+    return FALSE;
+  }
+  if (used->len + b->vms->len > SL_PDISK_MAX_MOUNTS) {
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "no free devices available");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 boot_locked(gpointer data, GError **error)
 {
   Boot *b = data;
-  for (guint i = 0; i < b->disks->len; i++) {
-    SlDisk *d = b->disks->pdata[i];
-    g_autoptr(GPtrArray) used = sl_store_mount_list_for_disk(b->c->store, d->uuid, error);
-    if (!used)
-      return FALSE;
-    if (d->type == SL_DISK_DATA_IMAGE_RAW_READ_WRITE && (used->len > 0 || b->vms->len > 1)) {
-      if (used->len > 0)
-        g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
-                    "disk (%s) is already attached to VM %" G_GINT64_FORMAT, d->uuid,
-                    ((SlMount *)used->pdata[0])->vm_id);
-      else
-        g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
-                    "disk (%s) is read-write: it cannot be attached to %u VMs", d->uuid,
-                    b->vms->len);
-      return FALSE;
-    }
-    if (used->len + b->vms->len > SL_PDISK_MAX_MOUNTS) {
-      g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "no free devices available");
-      return FALSE;
-    }
-  }
-  return sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, b->check, b->check_data,
-                                   sl_ip_pool_pick, pool_of(b->c, b->vms), error);
+  return sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, boot_rules, b, b->check,
+                                   b->check_data, sl_ip_pool_pick, pool_of(b->c, b->vms), error);
 }
 
 gboolean

@@ -504,43 +504,46 @@ free_device(GPtrArray *vm_mounts)
   return NULL;
 }
 
-static SlMount *
-mount_locked(SlPdisk *pdisk, const SlDisk *disk, const char *node, gint64 vm, GError **error)
+/* The mount rules, inside the store's write transaction (sl_store_mount_insert_checked):
+ * what they see is what every front-end on the store has committed. */
+static gboolean
+mount_rules(SlMount *m, GPtrArray *disk_mounts, GPtrArray *vm_mounts, gpointer data, GError **error)
 {
-  g_autofree char *id = g_strdup_printf("%s_%" G_GINT64_FORMAT, disk->uuid, vm);
-  g_autoptr(GPtrArray) disk_mounts = sl_store_mount_list_for_disk(pdisk->store, disk->uuid, error);
-  if (!disk_mounts)
-    return NULL;
+  const SlDisk *disk = data;
   for (guint i = 0; i < disk_mounts->len; i++) {
-    if (((SlMount *)disk_mounts->pdata[i])->vm_id == vm) {
+    if (((SlMount *)disk_mounts->pdata[i])->vm_id == m->vm_id) {
       g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
-                  "Mount already exists for: %" G_GINT64_FORMAT " and %s", vm, disk->uuid);
-      return NULL;
+                  "Mount already exists for: %" G_GINT64_FORMAT " and %s", m->vm_id, disk->uuid);
+      return FALSE;
     }
   }
   if (disk->type == SL_DISK_DATA_IMAGE_RAW_READ_WRITE && disk_mounts->len > 0) {
     g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT,
                 "disk (%s) is already attached to VM %" G_GINT64_FORMAT, disk->uuid,
                 ((SlMount *)disk_mounts->pdata[0])->vm_id);
-    return NULL;
+    return FALSE;
   }
-  g_autoptr(GPtrArray) vm_mounts = sl_store_mount_list_for_vm(pdisk->store, vm, error);
-  if (!vm_mounts)
-    return NULL;
   g_autofree char *target = NULL;
   if (disk_mounts->len >= SL_PDISK_MAX_MOUNTS || vm_mounts->len >= SL_PDISK_MAX_MOUNTS ||
       !(target = free_device(vm_mounts))) {
     g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "no free devices available");
-    return NULL;
+    return FALSE;
   }
+  g_free(m->target);
+  m->target = g_steal_pointer(&target);
+  return TRUE;
+}
+
+static SlMount *
+mount_locked(SlPdisk *pdisk, const SlDisk *disk, const char *node, gint64 vm, GError **error)
+{
   g_autoptr(SlMount) m = sl_mount_new();
-  m->id = g_steal_pointer(&id);
+  m->id = g_strdup_printf("%s_%" G_GINT64_FORMAT, disk->uuid, vm);
   m->disk_uuid = g_strdup(disk->uuid);
   m->node = g_strdup(node);
-  m->target = g_steal_pointer(&target);
   m->vm_id = vm;
   m->created = g_get_real_time() / G_USEC_PER_SEC;
-  if (!sl_store_mount_insert(pdisk->store, m, error))
+  if (!sl_store_mount_insert_checked(pdisk->store, m, mount_rules, (gpointer)disk, error))
     return NULL;
   return g_steal_pointer(&m);
 }

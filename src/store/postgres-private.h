@@ -79,13 +79,16 @@ GPtrArray *pgs_disk_list_all(SlStore *store, GError **error);
 gboolean pgs_disk_update(SlStore *store, const SlDisk *disk, GError **error);
 gboolean pgs_disk_set_state(SlStore *store, const char *uuid, SlDiskState state, GError **error);
 gboolean pgs_disk_delete(SlStore *store, const char *uuid, GError **error);
-gboolean pgs_mount_insert(SlStore *store, const SlMount *mount, GError **error);
+gboolean pgs_mount_insert(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                          gpointer check_data, GError **error);
 SlMount *pgs_mount_get(SlStore *store, const char *id, GError **error);
 GPtrArray *pgs_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error);
 GPtrArray *pgs_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
 gboolean pgs_mount_delete(SlStore *store, const char *id, GError **error);
-gboolean pgs_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
-                       gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error);
+gboolean pgs_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                       SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
+                       SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
+                       gpointer data, GError **error);
 gboolean pgs_vm_usage(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
 gboolean pgs_quota_get(SlStore *store, const char *user, SlQuota *quota, GError **error);
 gboolean pgs_quota_set(SlStore *store, const char *user, const SlQuota *quota, GError **error);

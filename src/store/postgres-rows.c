@@ -238,14 +238,53 @@ insert_mount(PGconn *c, const SlMount *mount, GError **error)
   return ok;
 }
 
+/* Mounts matching one parameter, on c (inside its transaction). */
+static GPtrArray *
+mounts_on(PGconn *c, const char *sql, PgParams *p, GError **error)
+{
+  PGresult *r = pg_exec(c, sql, p, "list mounts", error);
+  if (!r)
+    return NULL;
+  GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
+  for (int i = 0; i < PQntuples(r); i++)
+    g_ptr_array_add(rows, mount_from_row(r, i));
+  PQclear(r);
+  return rows;
+}
+
+/* The mount check of one template on an open write transaction. */
+static gboolean
+mount_check(PGconn *c, SlMount *mount, gboolean of_vm, SlStoreMountCheckFunc check, gpointer data,
+            GError **error)
+{
+  PgParams p = {0};
+  pg_p_text(&p, mount->disk_uuid ? mount->disk_uuid : "");
+  g_autoptr(GPtrArray) disk_mounts =
+      mounts_on(c, "SELECT " MOUNT_COLS " FROM mounts WHERE disk_uuid = $1 ORDER BY created, rowid",
+                &p, error);
+  if (!disk_mounts)
+    return FALSE;
+  g_autoptr(GPtrArray) vm_mounts = NULL;
+  if (of_vm) { /* a new VM (vm_insert) has none */
+    pg_p_int(&p, mount->vm_id);
+    vm_mounts = mounts_on(
+        c, "SELECT " MOUNT_COLS " FROM mounts WHERE vm_id = $1 ORDER BY created, rowid", &p, error);
+  } else {
+    vm_mounts = g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
+  }
+  return vm_mounts && check(mount, disk_mounts, vm_mounts, data, error);
+}
+
 gboolean
-pgs_mount_insert(SlStore *store, const SlMount *mount, GError **error)
+pgs_mount_insert(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check, gpointer check_data,
+                 GError **error)
 {
   PgStore *s = PGS(store);
   PGconn *c = pg_write_begin(s, error);
   if (!c)
     return FALSE;
-  gboolean ok = insert_mount(c, mount, error);
+  gboolean ok = (!check || mount_check(c, mount, TRUE, check, check_data, error)) &&
+                insert_mount(c, mount, error);
   return pg_write_end(s, c, ok, error);
 }
 
@@ -558,14 +597,18 @@ insert_mounts(PGconn *c, gint64 id, GPtrArray *mounts, gboolean write_back, GErr
 }
 
 gboolean
-pgs_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
-              gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error)
+pgs_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreMountCheckFunc mcheck,
+              gpointer mcheck_data, SlStoreVmCheckFunc check, gpointer check_data,
+              SlStoreIpPickFunc pick, gpointer data, GError **error)
 {
   PgStore *s = PGS(store);
   PGconn *c = pg_write_begin(s, error);
   if (!c)
     return FALSE;
-  gboolean ok = !check || check_limits(c, vms, check, check_data, error);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && mcheck && mounts && i < mounts->len; i++)
+    ok = mount_check(c, mounts->pdata[i], FALSE, mcheck, mcheck_data, error);
+  ok = ok && (!check || check_limits(c, vms, check, check_data, error));
   g_autoptr(GHashTable) used = ok && pick ? used_addresses(c, error) : NULL;
   ok = ok && (!pick || used);
   for (guint i = 0; ok && i < vms->len; i++)

@@ -207,14 +207,56 @@ mount_from_row(sqlite3_stmt *st)
   return m;
 }
 
+/* Mounts matching one parameter, on c (inside its transaction). */
+static GPtrArray *
+mounts_on(Conn *c, const char *sql, const char *text_arg, gint64 int_arg, GError **error)
+{
+  sqlite3_stmt *st = sq_stmt_get(c, sql, error);
+  if (!st)
+    return NULL;
+  if (text_arg)
+    sq_bind_text(st, 1, text_arg);
+  else
+    sqlite3_bind_int64(st, 1, int_arg);
+  GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    g_ptr_array_add(rows, mount_from_row(st));
+  if (rc != SQLITE_DONE) {
+    sq_set_db_error(error, c->db, rc, "list mounts");
+    g_clear_pointer(&rows, g_ptr_array_unref);
+  }
+  sq_stmt_done(st);
+  return rows;
+}
+
 gboolean
-sqlite_mount_insert(SlStore *store, const SlMount *mount, GError **error)
+sq_mount_check(Conn *c, SlMount *mount, gboolean of_vm, SlStoreMountCheckFunc check, gpointer data,
+               GError **error)
+{
+  g_autoptr(GPtrArray) disk_mounts =
+      mounts_on(c, "SELECT " MOUNT_COLS " FROM mounts WHERE disk_uuid = ? ORDER BY created, rowid",
+                mount->disk_uuid ? mount->disk_uuid : "", 0, error);
+  if (!disk_mounts)
+    return FALSE;
+  g_autoptr(GPtrArray) vm_mounts =
+      of_vm ? mounts_on(c,
+                        "SELECT " MOUNT_COLS " FROM mounts WHERE vm_id = ? ORDER BY created, rowid",
+                        NULL, mount->vm_id, error)
+            : g_ptr_array_new_with_free_func((GDestroyNotify)sl_mount_free);
+  return vm_mounts && check(mount, disk_mounts, vm_mounts, data, error);
+}
+
+gboolean
+sqlite_mount_insert(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                    gpointer check_data, GError **error)
 {
   SqliteStore *s = SQ(store);
   Conn *c = sq_write_begin(s, error);
   if (!c)
     return FALSE;
-  gboolean ok = sq_mount_insert(c, mount, error);
+  gboolean ok = (!check || sq_mount_check(c, mount, TRUE, check, check_data, error)) &&
+                sq_mount_insert(c, mount, error);
   return sq_write_end(s, c, ok, error);
 }
 

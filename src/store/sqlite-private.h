@@ -59,7 +59,12 @@ GPtrArray *sqlite_disk_list_all(SlStore *store, GError **error);
 gboolean sqlite_disk_update(SlStore *store, const SlDisk *disk, GError **error);
 gboolean sqlite_disk_set_state(SlStore *store, const char *uuid, SlDiskState state, GError **error);
 gboolean sqlite_disk_delete(SlStore *store, const char *uuid, GError **error);
-gboolean sqlite_mount_insert(SlStore *store, const SlMount *mount, GError **error);
+gboolean sqlite_mount_insert(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                             gpointer check_data, GError **error);
+/* The mount check of one mount on an open write transaction: loads the
+ * disk's and (if of_vm; a new VM has none) the VM's mounts and calls check. */
+gboolean sq_mount_check(Conn *c, SlMount *mount, gboolean of_vm, SlStoreMountCheckFunc check,
+                        gpointer data, GError **error);
 SlMount *sqlite_mount_get(SlStore *store, const char *id, GError **error);
 GPtrArray *sqlite_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error);
 GPtrArray *sqlite_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
@@ -67,6 +72,7 @@ gboolean sqlite_mount_delete(SlStore *store, const char *id, GError **error);
 
 /* VM and image operations (sqlite-vms.c), same contracts as store.h. */
 gboolean sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                          SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
                           SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
                           gpointer data, GError **error);
 /* One mount row on an open write transaction (sqlite-disks.c). */

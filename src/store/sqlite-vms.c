@@ -168,14 +168,19 @@ insert_mounts(Conn *c, gint64 id, GPtrArray *mounts, gboolean write_back, GError
 }
 
 gboolean
-sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
-                 gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error)
+sqlite_vm_insert(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                 SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
+                 SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
+                 gpointer data, GError **error)
 {
   SqliteStore *s = SQ(store);
   Conn *c = sq_write_begin(s, error);
   if (!c)
     return FALSE;
-  gboolean ok = !check || check_limits(c, vms, check, check_data, error);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && mount_check && mounts && i < mounts->len; i++)
+    ok = sq_mount_check(c, mounts->pdata[i], FALSE, mount_check, mount_check_data, error);
+  ok = ok && (!check || check_limits(c, vms, check, check_data, error));
   g_autoptr(GHashTable) used = ok && pick ? used_addresses(c, error) : NULL;
   ok = ok && (!pick || used);
   for (guint i = 0; ok && i < vms->len; i++)

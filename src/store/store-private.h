@@ -29,14 +29,18 @@ typedef struct {
   gboolean (*disk_set_state)(SlStore *store, const char *uuid, SlDiskState state, GError **error);
   gboolean (*disk_delete)(SlStore *store, const char *uuid, GError **error);
 
-  gboolean (*mount_insert)(SlStore *store, const SlMount *mount, GError **error);
+  /* check NULL: mount is not changed */
+  gboolean (*mount_insert)(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                           gpointer check_data, GError **error);
   SlMount *(*mount_get)(SlStore *store, const char *id, GError **error);
   GPtrArray *(*mount_list_for_disk)(SlStore *store, const char *disk_uuid, GError **error);
   GPtrArray *(*mount_list_for_vm)(SlStore *store, gint64 vm_id, GError **error);
   gboolean (*mount_delete)(SlStore *store, const char *id, GError **error);
 
-  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, GPtrArray *mounts, SlStoreVmCheckFunc check,
-                        gpointer check_data, SlStoreIpPickFunc pick, gpointer data, GError **error);
+  gboolean (*vm_insert)(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                        SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
+                        SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
+                        gpointer data, GError **error);
   gboolean (*vm_usage)(SlStore *store, const char *owner, SlVmUsage *usage, GError **error);
   gboolean (*quota_get)(SlStore *store, const char *user, SlQuota *quota, GError **error);
   gboolean (*quota_set)(SlStore *store, const char *user, const SlQuota *quota, GError **error);

@@ -168,7 +168,14 @@ sl_store_disk_delete(SlStore *store, const char *uuid, GError **error)
 gboolean
 sl_store_mount_insert(SlStore *store, const SlMount *mount, GError **error)
 {
-  return changed(store, store->ops->mount_insert(store, mount, error));
+  return changed(store, store->ops->mount_insert(store, (SlMount *)mount, NULL, NULL, error));
+}
+
+gboolean
+sl_store_mount_insert_checked(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                              gpointer check_data, GError **error)
+{
+  return changed(store, store->ops->mount_insert(store, mount, check, check_data, error));
 }
 
 SlMount *
@@ -199,7 +206,7 @@ gboolean
 sl_store_vm_insert(SlStore *store, GPtrArray *vms, SlStoreIpPickFunc pick, gpointer data,
                    GError **error)
 {
-  return store->ops->vm_insert(store, vms, NULL, NULL, NULL, pick, data, error);
+  return store->ops->vm_insert(store, vms, NULL, NULL, NULL, NULL, NULL, pick, data, error);
 }
 
 gboolean
@@ -207,15 +214,17 @@ sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmCheckFunc ch
                            gpointer check_data, SlStoreIpPickFunc pick, gpointer data,
                            GError **error)
 {
-  return store->ops->vm_insert(store, vms, NULL, check, check_data, pick, data, error);
+  return store->ops->vm_insert(store, vms, NULL, NULL, NULL, check, check_data, pick, data, error);
 }
 
 gboolean
 sl_store_vm_insert_mounts(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                          SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
                           SlStoreVmCheckFunc check, gpointer check_data, SlStoreIpPickFunc pick,
                           gpointer data, GError **error)
 {
-  gboolean ok = store->ops->vm_insert(store, vms, mounts, check, check_data, pick, data, error);
+  gboolean ok = store->ops->vm_insert(store, vms, mounts, mount_check, mount_check_data, check,
+                                      check_data, pick, data, error);
   return mounts && mounts->len ? changed(store, ok) : ok;
 }
 

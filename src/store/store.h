@@ -67,6 +67,18 @@ gboolean sl_store_disk_delete(SlStore *store, const char *uuid, GError **error);
 
 /* Mounts. insert fails with SL_ERROR_CONFLICT if the id exists. */
 gboolean sl_store_mount_insert(SlStore *store, const SlMount *mount, GError **error);
+/* The mount rules (pdisk exclusivity, device choice), run inside the write
+ * transaction before the row is written: disk_mounts holds every mount of
+ * mount->disk_uuid and vm_mounts every mount of mount->vm_id (SlMount*, by
+ * created), as committed by any process on the store; no other writer runs
+ * until the commit, so what the check saw still holds then (two front-ends on
+ * one PostgreSQL cannot both attach a read-write disk). It may fill in
+ * mount->target. FALSE + error aborts. */
+typedef gboolean (*SlStoreMountCheckFunc)(SlMount *mount, GPtrArray *disk_mounts,
+                                          GPtrArray *vm_mounts, gpointer data, GError **error);
+/* sl_store_mount_insert after check (NULL = none) in the same transaction. */
+gboolean sl_store_mount_insert_checked(SlStore *store, SlMount *mount, SlStoreMountCheckFunc check,
+                                       gpointer check_data, GError **error);
 SlMount *sl_store_mount_get(SlStore *store, const char *id, GError **error);
 GPtrArray *sl_store_mount_list_for_disk(SlStore *store, const char *disk_uuid, GError **error);
 GPtrArray *sl_store_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
@@ -114,8 +126,10 @@ gboolean sl_store_vm_insert_checked(SlStore *store, GPtrArray *vms, SlStoreVmChe
 /* sl_store_vm_insert_checked that also writes, in the same transaction, one
  * mount row per VM and per SlMount* template of mounts (disk_uuid, node,
  * target are read; id "<disk>_<vm>", vm_id and created are filled in and
- * written back when there is one VM). The caller checks the mount rules. */
+ * written back when there is one VM). mount_check (NULL = none) runs first,
+ * once per template (vm_id 0, vm_mounts empty), with the disk's mounts. */
 gboolean sl_store_vm_insert_mounts(SlStore *store, GPtrArray *vms, GPtrArray *mounts,
+                                   SlStoreMountCheckFunc mount_check, gpointer mount_check_data,
                                    SlStoreVmCheckFunc check, gpointer check_data,
                                    SlStoreIpPickFunc pick, gpointer data, GError **error);
 /* owner NULL = every user. */

@@ -331,6 +331,175 @@ test_threads(void **state)
   assert_int_equal(sl_store_generation(s), THREADS * PER_THREAD);
 }
 
+/* ---- two front-ends on one store: nothing granted twice ---------------- */
+
+#define RACERS 8
+
+typedef struct {
+  SlStore *store; /* one of two handles on the same store (two front-ends) */
+  int n;
+  gboolean ok;
+  char *ip;
+} Racer;
+
+static GMutex race_lock;
+static GCond race_cond;
+static int race_ready;
+
+static void
+race_start(void)
+{
+  g_mutex_lock(&race_lock);
+  race_ready++;
+  g_cond_broadcast(&race_cond);
+  while (race_ready < RACERS)
+    g_cond_wait(&race_cond, &race_lock);
+  g_mutex_unlock(&race_lock);
+}
+
+/* The pdisk rule of a read-write disk: no other mount. Sleeps between the
+ * look and the write, so a store that let two checks overlap would fail. */
+static gboolean
+exclusive_rule(SlMount *m, GPtrArray *disk_mounts, GPtrArray *vm_mounts, gpointer data,
+               GError **error)
+{
+  (void)vm_mounts;
+  (void)data;
+  g_usleep(20000);
+  if (disk_mounts->len > 0) {
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "disk (%s) is already attached", m->disk_uuid);
+    return FALSE;
+  }
+  g_free(m->target);
+  m->target = g_strdup("vda");
+  return TRUE;
+}
+
+static gpointer
+mount_racer(gpointer data)
+{
+  Racer *r = data;
+  g_autoptr(SlMount) m = sl_mount_new();
+  m->vm_id = 100 + r->n;
+  m->id = g_strdup_printf("rw_%d", r->n);
+  m->disk_uuid = g_strdup("rw");
+  m->node = g_strdup("node1");
+  race_start();
+  g_autoptr(GError) error = NULL;
+  r->ok = sl_store_mount_insert_checked(r->store, m, exclusive_rule, NULL, &error);
+  if (!r->ok && !g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT))
+    print_error("mount racer %d: %s\n", r->n, error ? error->message : "?");
+  return NULL;
+}
+
+/* A pool of 3 addresses and a quota of 2 VMs for each of two users. */
+static char *
+pick_of_three(GHashTable *used, gpointer data)
+{
+  (void)data;
+  for (int i = 1; i <= 3; i++) {
+    g_autofree char *ip = g_strdup_printf("10.0.0.%d", i);
+    if (!g_hash_table_contains(used, ip))
+      return g_steal_pointer(&ip);
+  }
+  return NULL;
+}
+
+static gboolean
+quota_of_two(const SlVmUsage *mine, const SlVmUsage *all, const SlQuota *quota, GPtrArray *vms,
+             gpointer data, GError **error)
+{
+  (void)all;
+  (void)quota;
+  (void)data;
+  g_usleep(20000);
+  if (mine->vms + vms->len > 2) {
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "quota exceeded");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gpointer
+vm_racer(gpointer data)
+{
+  Racer *r = data;
+  g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)sl_vm_free);
+  SlVm *v = sl_vm_new();
+  v->owner = g_strdup(r->n % 2 ? "alice" : "bob");
+  v->image = g_strdup("img");
+  v->vcpu = 1;
+  v->ram = 64;
+  g_ptr_array_add(vms, v);
+  race_start();
+  g_autoptr(GError) error = NULL;
+  r->ok =
+      sl_store_vm_insert_checked(r->store, vms, quota_of_two, NULL, pick_of_three, NULL, &error);
+  if (r->ok)
+    r->ip = g_strdup(v->ip);
+  else if (!g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT))
+    print_error("vm racer %d: %s\n", r->n, error ? error->message : "?");
+  return NULL;
+}
+
+static int
+race(SlStore *a, SlStore *b, GThreadFunc fn, Racer *racers)
+{
+  race_ready = 0;
+  GThread *threads[RACERS];
+  for (int i = 0; i < RACERS; i++) {
+    racers[i] = (Racer){.store = i % 2 ? b : a, .n = i};
+    threads[i] = g_thread_new("racer", fn, &racers[i]);
+  }
+  int won = 0;
+  for (int i = 0; i < RACERS; i++) {
+    g_thread_join(threads[i]);
+    won += racers[i].ok;
+  }
+  return won;
+}
+
+static void
+test_two_frontends(void **state)
+{
+  g_autoptr(SlStore) a = open_store(*state);
+  g_autoptr(SlStore) b = open_store(*state);
+  insert(a, "rw", "alice", 1, SL_VISIBILITY_PRIVATE, SL_DISK_STATE_READY);
+  Racer racers[RACERS];
+  /* a read-write disk: exactly one of eight concurrent attachments wins */
+  assert_int_equal(race(a, b, mount_racer, racers), 1);
+  g_autoptr(GPtrArray) mounts = sl_store_mount_list_for_disk(b, "rw", NULL);
+  assert_int_equal(mounts->len, 1);
+
+  g_autoptr(SlImage) im = sl_image_new();
+  im->identifier = g_strdup("img");
+  im->sha1 = g_strdup("0");
+  im->path = g_strdup("/dev/null");
+  im->created = 1;
+  assert_true(sl_store_image_insert(a, im, NULL));
+  /* 8 VMs of two users at once: the quota (2 each) would allow 4, the pool
+   * has 3 addresses: exactly 3 win, with 3 different addresses */
+  assert_int_equal(race(a, b, vm_racer, racers), 3);
+  g_autoptr(GHashTable) ips = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (int i = 0; i < RACERS; i++)
+    if (racers[i].ok)
+      g_hash_table_add(ips, g_steal_pointer(&racers[i].ip));
+  assert_int_equal(g_hash_table_size(ips), 3);
+  g_autoptr(GPtrArray) vms = sl_store_vm_list(a, NULL, FALSE, NULL);
+  assert_int_equal(vms->len, 3);
+  SlVmUsage alice, bob;
+  assert_true(sl_store_vm_usage(b, "alice", &alice, NULL));
+  assert_true(sl_store_vm_usage(b, "bob", &bob, NULL));
+  assert_true(alice.vms <= 2 && bob.vms <= 2);
+  /* a freed address goes to exactly one of the next racers; the quota then
+   * stops the user who already has two */
+  assert_true(sl_store_vm_release_ip(a, ((SlVm *)vms->pdata[0])->id, NULL));
+  assert_true(sl_store_vm_set_state(a, ((SlVm *)vms->pdata[0])->id, SL_VM_DONE, NULL, NULL));
+  assert_int_equal(race(a, b, vm_racer, racers), 1);
+  for (int i = 0; i < RACERS; i++)
+    g_free(racers[i].ip);
+}
+
 /* A writer killed with SIGKILL at a random moment leaves a database that opens,
  * passes integrity_check and holds only whole transactions. */
 static void
@@ -388,6 +557,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_disks, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_mounts, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_two_frontends, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_kill9, setup, th_tmpdir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
