@@ -130,15 +130,20 @@ make_room(SlHttpSessions *s)
   if (g_hash_table_size(s->table) < s->max)
     return;
   g_hash_table_foreach_remove(s->table, expired, s);
+  /* anonymous sessions go first: a flood of form views must not log users out */
   while (g_hash_table_size(s->table) >= s->max) {
     GHashTableIter it;
     gpointer k, v, oldest_key = NULL;
     gint64 oldest = G_MAXINT64;
+    gboolean anon = FALSE;
     g_hash_table_iter_init(&it, s->table);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-      if (((Entry *)v)->last_used < oldest) {
-        oldest = ((Entry *)v)->last_used;
+      const Entry *e = v;
+      gboolean a = e->user == NULL;
+      if ((a && !anon) || (a == anon && e->last_used < oldest)) {
+        oldest = e->last_used;
         oldest_key = k;
+        anon = a;
       }
     }
     if (!oldest_key)

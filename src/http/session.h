@@ -4,7 +4,8 @@
  * A session is anonymous (user NULL: made for a form that needs a CSRF token,
  * e.g. the log-in form) or belongs to a user. It ends on log-out
  * (sl_http_sessions_end), after idle_seconds without a request, or when the
- * table is full (the least recently used one goes). Sessions live in memory
+ * table is full (the least recently used anonymous one goes; only without any
+ * anonymous session the least recently used one). Sessions live in memory
  * only: a daemon restart logs everybody out.
  *
  * Identifiers and tokens are 32 random bytes from the kernel (getrandom),

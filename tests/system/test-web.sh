@@ -73,6 +73,29 @@ expect "session ends after session_idle seconds without a request" test "$CODE" 
 web a "$U/web/logout" -d "csrf=$tok2"
 expect "... and a form of it is refused then (303 to log-in)" test "$CODE" = 303 -a "$(hdr Location)" = "/web/login?next=/web/logout"
 
+# ---- Marketplace entries for the pages: the appliance's (uploaded by REST),
+# one to upload through the form, an unsigned one, one whose title is markup --
+W=$T_TMP/w
+mkdir -p "$W"
+A=$T_TMP/empty.cfg
+printf '[default]\n' >"$A"
+ADA=ada.endorser@example.org
+endorser ada "$ADA" || { fail "make the endorser ada"; finish; exit 1; }
+head -c 65536 /dev/urandom >"$W/appliance.img"
+head -c 8192 /dev/urandom >"$W/other.img"
+head -c 4096 /dev/urandom >"$W/xss.img"
+entry appliance "$W/appliance.img" https://127.0.0.1/appliance.img ada
+entry other "$W/other.img" https://127.0.0.1/other.img ada
+entry unsigned "$W/other.img" https://127.0.0.1/other.img none
+entry xss "$W/xss.img" https://127.0.0.1/xss.img ada --title '<script>alert("xss")</script><b>bold</b>'
+for e in appliance xss; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$SL_CA" -H 'Content-Type: application/xml' \
+    --data-binary "@$W/$e.xml" "$U/metadata")
+  [ "$code" = 201 ] || fail "upload the $e entry by REST" "got $code"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$SL_CA" -H 'Accept: application/json' "$U/metadata")
+expect "REST /metadata JSON unchanged by the portal (200)" test "$code" = 200
+
 # ---- the browser tests (the daemon again, with the default idle time: a
 # loaded machine may take more than 3 s between two pages) --------------------
 stop_daemon
@@ -104,7 +127,8 @@ for t in "$top"/tests/web/*.py; do
   rm -rf "$T_TMP/profile"
   WEB_URL=$U WEB_DRIVER=http://127.0.0.1:$dport WEB_PROFILE=$T_TMP/profile WEB_SHOTS=$SHOTS \
     WEB_NAME="$T_NAME/$(basename "$t" .py)" WEB_USER=alice WEB_PASSWORD=alicepw1 \
-    WEB_SLOW_USER=mallory WEB_CA=$SL_CA WEB_DATA=$SL_DIR \
+    WEB_SLOW_USER=mallory WEB_CA=$SL_CA WEB_DATA=$SL_DIR WEB_W=$W WEB_ENDORSER=$ADA \
+    WEB_APPLIANCE_ID=$(ident appliance) WEB_OTHER_ID=$(ident other) WEB_XSS_ID=$(ident xss) \
     timeout 300 "$PY" "$t" >"$T_TMP/web.out" 2>&1
   rc=$?
   cat "$T_TMP/web.out"

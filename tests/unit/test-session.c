@@ -90,6 +90,17 @@ test_eviction(void **state)
   assert_null(b1); /* the least recently used went */
   g_autoptr(SlHttpSession) a2 = sl_http_sessions_lookup(t, a->id);
   assert_non_null(a2);
+  /* anonymous sessions are evicted before users' ones, even newer */
+  fake_now++;
+  g_autoptr(SlHttpSession) x = sl_http_sessions_create(t, NULL); /* evicts c (oldest user) */
+  fake_now++;
+  g_autoptr(SlHttpSession) y = sl_http_sessions_create(t, NULL); /* evicts x, not a or d */
+  g_autoptr(SlHttpSession) a3 = sl_http_sessions_lookup(t, a->id);
+  g_autoptr(SlHttpSession) d1 = sl_http_sessions_lookup(t, d->id);
+  g_autoptr(SlHttpSession) x1 = sl_http_sessions_lookup(t, x->id);
+  assert_non_null(a3);
+  assert_non_null(d1);
+  assert_null(x1);
 }
 
 static void

@@ -13,6 +13,7 @@ import traceback
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -35,6 +36,8 @@ def browser():
     opts.set_capability("acceptInsecureCerts", True)
     drv = webdriver.Remote(command_executor=os.environ["WEB_DRIVER"], options=opts)
     drv.set_page_load_timeout(60)
+    # chromedriver runs on this machine: file inputs take local paths as they are
+    drv.file_detector = UselessFileDetector()
     size(drv, 1280, 800)
     return drv
 
