@@ -52,4 +52,5 @@ const char *sl_web_query(const SlHttpRequest *req, const char *name);
 void sl_web_account_register(SlHttpRouter *router, SlWeb *web);
 void sl_web_account_free(SlWeb *web); /* the throttle table */
 void sl_web_static_register(SlHttpRouter *router, SlWeb *web);
-void sl_web_market_register(SlHttpRouter *router, SlWeb *web); /* no-op without a market */
+void sl_web_market_register(SlHttpRouter *router, SlWeb *web);   /* no-op without a market */
+void sl_web_machines_register(SlHttpRouter *router, SlWeb *web); /* no-op without a cloud */

@@ -81,10 +81,14 @@ A=$T_TMP/empty.cfg
 printf '[default]\n' >"$A"
 ADA=ada.endorser@example.org
 endorser ada "$ADA" || { fail "make the endorser ada"; finish; exit 1; }
-head -c 65536 /dev/urandom >"$W/appliance.img"
+# the appliance's image is served by stratusd itself (DATA/published, /images/):
+# random bytes, so its VM runs (QEMU, TCG) without booting an OS
+install -d "$SL_DIR/published"
+head -c 65536 /dev/urandom >"$SL_DIR/published/appliance.img"
+cp "$SL_DIR/published/appliance.img" "$W/appliance.img"
 head -c 8192 /dev/urandom >"$W/other.img"
 head -c 4096 /dev/urandom >"$W/xss.img"
-entry appliance "$W/appliance.img" https://127.0.0.1/appliance.img ada
+entry appliance "$W/appliance.img" "$U/images/appliance.img" ada
 entry other "$W/other.img" https://127.0.0.1/other.img ada
 entry unsigned "$W/other.img" https://127.0.0.1/other.img none
 entry xss "$W/xss.img" https://127.0.0.1/xss.img ada --title '<script>alert("xss")</script><b>bold</b>'
@@ -121,13 +125,13 @@ stop_chromium() {
   done
   cleanup
 }
-trap stop_chromium EXIT
+trap 'kill_vms; stop_chromium' EXIT
 for t in "$top"/tests/web/*.py; do
   [ "$(basename "$t")" = webtest.py ] && continue
   rm -rf "$T_TMP/profile"
   WEB_URL=$U WEB_DRIVER=http://127.0.0.1:$dport WEB_PROFILE=$T_TMP/profile WEB_SHOTS=$SHOTS \
     WEB_NAME="$T_NAME/$(basename "$t" .py)" WEB_USER=alice WEB_PASSWORD=alicepw1 \
-    WEB_SLOW_USER=mallory WEB_CA=$SL_CA WEB_DATA=$SL_DIR WEB_W=$W WEB_ENDORSER=$ADA \
+    WEB_SLOW_USER=mallory WEB_OTHER_USER=bob WEB_OTHER_PASSWORD=bobpw1234 WEB_CA=$SL_CA WEB_DATA=$SL_DIR WEB_W=$W WEB_ENDORSER=$ADA \
     WEB_APPLIANCE_ID=$(ident appliance) WEB_OTHER_ID=$(ident other) WEB_XSS_ID=$(ident xss) \
     timeout 300 "$PY" "$t" >"$T_TMP/web.out" 2>&1
   rc=$?
