@@ -427,6 +427,56 @@ pgs_user_list(SlStore *store, GError **error)
                        user_row, (GDestroyNotify)sl_user_free, error);
 }
 
+/* ---- leases ------------------------------------------------------------ */
+
+/* A session advisory lock on a connection of the lease's own (not pooled):
+ * the server releases it when the connection ends, the holder's death
+ * included. The key: a hash of the schema and the name. */
+typedef struct {
+  SlStoreLease base;
+  PGconn *conn;
+} PgLease;
+
+static SlStoreLease *
+pgs_lease_try(SlStore *store, const char *name, GError **error)
+{
+  PgStore *s = PGS(store);
+  PGconn *c = conn_open(s, FALSE, error);
+  if (!c)
+    return NULL;
+  g_autofree char *id = g_strdup_printf("lease %s %s", s->schema ? s->schema : "", name);
+  PgParams p = {0};
+  pg_p_int(&p, (gint64)g_str_hash(id) + (gint64)0x4c65617365000000); /* "Lease" */
+  PGresult *r = pg_exec(c, "SELECT pg_try_advisory_lock(CAST($1 AS bigint))", &p, "lease", error);
+  gboolean got = r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  PQclear(r);
+  if (!got) {
+    PQfinish(c);
+    return NULL;
+  }
+  PgLease *l = g_new0(PgLease, 1);
+  l->conn = c;
+  return &l->base;
+}
+
+static gboolean
+pgs_lease_alive(SlStoreLease *lease)
+{
+  PgLease *l = (PgLease *)lease;
+  PGresult *r = PQexec(l->conn, "SELECT 1");
+  gboolean ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQstatus(l->conn) == CONNECTION_OK;
+  PQclear(r);
+  return ok;
+}
+
+static void
+pgs_lease_release(SlStoreLease *lease)
+{
+  PgLease *l = (PgLease *)lease;
+  PQfinish(l->conn); /* the session ends: the server drops the lock */
+  g_free(l);
+}
+
 /* ---- table and constructor -------------------------------------------- */
 
 static const SlStoreOps pg_ops = {
@@ -465,6 +515,9 @@ static const SlStoreOps pg_ops = {
     .market_insert = pgs_market_insert,
     .market_get = pgs_market_get,
     .market_search = pgs_market_search,
+    .lease_try = pgs_lease_try,
+    .lease_alive = pgs_lease_alive,
+    .lease_release = pgs_lease_release,
 };
 
 SlStore *

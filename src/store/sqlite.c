@@ -6,7 +6,10 @@
  * in-process mutex (no busy-wait between our own threads) and then
  * BEGIN IMMEDIATE (the busy timeout covers other processes, e.g. stratus-admin).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/sqlite-private.h"
 #include "util/error.h"
@@ -435,6 +438,56 @@ sqlite_user_list(SlStore *store, GError **error)
                        FALSE, user_row, (GDestroyNotify)sl_user_free, error);
 }
 
+/* ---- leases ------------------------------------------------------------ */
+
+/* An open-file-description lock (F_OFD_SETLK) on DATA_DIR/<name>.lease: owned
+ * by this open, so two handles of one process exclude each other too, and
+ * dropped by the kernel when the holder dies. */
+typedef struct {
+  SlStoreLease base;
+  int fd;
+} SqliteLease;
+
+static SlStoreLease *
+sqlite_lease_try(SlStore *store, const char *name, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname(SQ(store)->path);
+  g_autofree char *file = g_strdup_printf("%s.lease", name);
+  g_autofree char *path = g_build_filename(dir, file, NULL);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int e = errno;
+    g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot open %s: %s", path, g_strerror(e));
+    return NULL;
+  }
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    int e = errno;
+    close(fd);
+    if (e != EAGAIN && e != EACCES)
+      g_set_error(error, SL_ERROR, SL_ERROR_INTERNAL, "cannot lock %s: %s", path, g_strerror(e));
+    return NULL;
+  }
+  SqliteLease *l = g_new0(SqliteLease, 1);
+  l->fd = fd;
+  return &l->base;
+}
+
+static gboolean
+sqlite_lease_alive(SlStoreLease *lease)
+{
+  (void)lease; /* the lock lives as long as the descriptor */
+  return TRUE;
+}
+
+static void
+sqlite_lease_release(SlStoreLease *lease)
+{
+  SqliteLease *l = (SqliteLease *)lease;
+  close(l->fd);
+  g_free(l);
+}
+
 /* ---- table and constructor -------------------------------------------- */
 
 static const SlStoreOps sqlite_ops = {
@@ -473,6 +526,9 @@ static const SlStoreOps sqlite_ops = {
     .market_insert = sqlite_market_insert,
     .market_get = sqlite_market_get,
     .market_search = sqlite_market_search,
+    .lease_try = sqlite_lease_try,
+    .lease_alive = sqlite_lease_alive,
+    .lease_release = sqlite_lease_release,
 };
 
 SlStore *

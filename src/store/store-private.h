@@ -60,7 +60,17 @@ typedef struct {
                              const char *created, GError **error);
   GPtrArray *(*market_search)(SlStore *store, const SlMarketQuery *query, gint64 *total,
                               gint64 *displayed, GError **error);
+
+  /* name is checked by store.c; NULL without error = held elsewhere */
+  SlStoreLease *(*lease_try)(SlStore *store, const char *name, GError **error);
+  gboolean (*lease_alive)(SlStoreLease *lease);
+  void (*lease_release)(SlStoreLease *lease);
 } SlStoreOps;
+
+/* A backend's lease embeds this as its first member. */
+struct SlStoreLease {
+  SlStore *store;
+};
 
 struct SlStore {
   const SlStoreOps *ops;

@@ -295,6 +295,36 @@ sl_store_image_delete(SlStore *store, const char *identifier, GError **error)
   return store->ops->image_delete(store, identifier, error);
 }
 
+SlStoreLease *
+sl_store_lease_try(SlStore *store, const char *name, GError **error)
+{
+  gsize n = name ? strlen(name) : 0;
+  gboolean ok = n > 0 && n <= 32;
+  for (gsize i = 0; ok && i < n; i++)
+    ok = g_ascii_islower(name[i]) || g_ascii_isdigit(name[i]) || name[i] == '-';
+  if (!ok) {
+    g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "invalid lease name: %s", name ? name : "");
+    return NULL;
+  }
+  SlStoreLease *lease = store->ops->lease_try(store, name, error);
+  if (lease)
+    lease->store = store;
+  return lease;
+}
+
+gboolean
+sl_store_lease_alive(SlStoreLease *lease)
+{
+  return lease && lease->store->ops->lease_alive(lease);
+}
+
+void
+sl_store_lease_release(SlStoreLease *lease)
+{
+  if (lease)
+    lease->store->ops->lease_release(lease);
+}
+
 void
 sl_market_row_free(SlMarketRow *row)
 {

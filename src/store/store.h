@@ -84,6 +84,23 @@ GPtrArray *sl_store_mount_list_for_disk(SlStore *store, const char *disk_uuid, G
 GPtrArray *sl_store_mount_list_for_vm(SlStore *store, gint64 vm_id, GError **error);
 gboolean sl_store_mount_delete(SlStore *store, const char *id, GError **error);
 
+/* Leases: work only one process on the store may do at a time (recovery,
+ * monitoring) when several front-ends share it. sl_store_lease_try takes the
+ * lease `name` ([a-z0-9-], at most 32) without waiting: NULL and no error when
+ * someone else holds it (another process, or another SlStore handle of this
+ * one). A lease lasts until released or until its holder dies, kill -9
+ * included: PostgreSQL drops a session advisory lock with its connection (the
+ * lease has a connection of its own), SQLite's backend holds an open-file
+ * lock on DATA_DIR/<name>.lease that the kernel drops with the process. The
+ * next sl_store_lease_try anywhere then gets it. sl_store_lease_alive is FALSE
+ * once the lease is lost (its PostgreSQL connection broke, e.g. the server
+ * restarted): the holder stops the work and tries again. */
+typedef struct SlStoreLease SlStoreLease;
+SlStoreLease *sl_store_lease_try(SlStore *store, const char *name, GError **error);
+gboolean sl_store_lease_alive(SlStoreLease *lease);
+void sl_store_lease_release(SlStoreLease *lease);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlStoreLease, sl_store_lease_release)
+
 /* Monotonic counter bumped by every committed change to disks or mounts;
  * lets readers cache derived data (e.g. serialised listings). */
 guint64 sl_store_generation(SlStore *store);

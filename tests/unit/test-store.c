@@ -500,6 +500,66 @@ test_two_frontends(void **state)
     g_free(racers[i].ip);
 }
 
+/* Leases: one holder at a time across handles and processes; a holder killed
+ * with SIGKILL loses it and another takes it over. */
+static void
+test_leases(void **state)
+{
+  const char *dir = *state;
+  g_autoptr(SlStore) a = open_store(dir);
+  g_autoptr(SlStore) b = open_store(dir);
+  g_autoptr(GError) error = NULL;
+  assert_null(sl_store_lease_try(a, "Bad/name", &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_INVALID));
+  g_clear_error(&error);
+
+  SlStoreLease *la = sl_store_lease_try(a, "recovery", &error);
+  assert_non_null(la);
+  assert_true(sl_store_lease_alive(la));
+  assert_null(sl_store_lease_try(b, "recovery", &error));
+  assert_null(error);
+  g_autoptr(SlStoreLease) other = sl_store_lease_try(b, "monitor", &error); /* another name */
+  assert_non_null(other);
+  sl_store_lease_release(la);
+  g_autoptr(SlStoreLease) lb = sl_store_lease_try(b, "recovery", &error);
+  assert_non_null(lb);
+
+  /* a child process takes "work" and is killed with SIGKILL holding it */
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    SlStore *s = sl_store_open(dir, NULL);
+    SlStoreLease *l = s ? sl_store_lease_try(s, "work", NULL) : NULL;
+    char ok = l ? 'y' : 'n';
+    if (write(ready[1], &ok, 1) != 1)
+      _exit(1);
+    for (;;)
+      pause();
+  }
+  close(ready[1]);
+  char ok = 0;
+  assert_int_equal(read(ready[0], &ok, 1), 1);
+  close(ready[0]);
+  assert_int_equal(ok, 'y');
+  assert_null(sl_store_lease_try(a, "work", &error));
+  assert_null(error);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  SlStoreLease *taken = NULL;
+  for (int i = 0; i < 100 && !taken; i++) { /* the server notices the closed socket */
+    taken = sl_store_lease_try(a, "work", &error);
+    assert_null(error);
+    if (!taken)
+      g_usleep(50000);
+  }
+  assert_non_null(taken);
+  assert_true(sl_store_lease_alive(taken));
+  sl_store_lease_release(taken);
+}
+
 /* A writer killed with SIGKILL at a random moment leaves a database that opens,
  * passes integrity_check and holds only whole transactions. */
 static void
@@ -558,6 +618,7 @@ main(void)
       cmocka_unit_test_setup_teardown(test_mounts, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_two_frontends, setup, th_tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_leases, setup, th_tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_kill9, setup, th_tmpdir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
