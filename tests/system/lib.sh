@@ -17,6 +17,12 @@ T_PIDS=()
 SL_SHARED=${SL_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared}
 export SL_SHARED
 
+# SL_STORE=postgres: every start_daemon data directory gets a store.conf that
+# puts its store in a scratch PostgreSQL 15 (tests/postgres/lib.sh) started
+# once per test file and stopped by PID after the daemons.
+SL_STORE=${SL_STORE:-sqlite}
+. "$(dirname "${BASH_SOURCE[0]}")/../postgres/lib.sh"
+
 cleanup() {
   local pid
   for pid in "${T_PIDS[@]}"; do
@@ -26,6 +32,7 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null
     fi
   done
+  pg_stop
   rm -rf "$T_TMP"
 }
 trap cleanup EXIT
@@ -119,10 +126,25 @@ private_home() {
   unset "${!STRATUSLAB_@}"
 }
 
+# store_conf DIR: with SL_STORE=postgres, starts the scratch PostgreSQL (once)
+# and writes DIR/store.conf (one schema per directory) unless it exists.
+store_conf() {
+  [ "$SL_STORE" = postgres ] || return 0
+  if [ -z "$PG_PID" ]; then
+    chmod 0711 "$T_TMP" # the server (user nobody when root) reaches its directory
+    pg_start "$T_TMP/pg" || { echo "SL_STORE=postgres: cannot start PostgreSQL" >&2; return 1; }
+  fi
+  mkdir -p "$1" && chmod 0700 "$1"
+  [ -f "$1/store.conf" ] && return 0
+  printf '[store]\nbackend = postgres\nconninfo = %s\nschema = d%s\n' "$PG_CONNINFO" \
+    "$(printf '%s' "$1" | md5sum | cut -c1-16)" >"$1/store.conf"
+}
+
 # start_daemon [DIR]: starts stratusd (with --config $SL_CONFIG if set); sets
 # SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
 start_daemon() {
   SL_DIR=${1:-$T_TMP/data}
+  store_conf "$SL_DIR" || return 1
   SL_PORT=${SL_PORT:-$(free_port)}
   SL_LOG=$T_TMP/stratusd.log
   # A private /24 of VM addresses per test run, so that tests (or a quick-start

@@ -8,7 +8,12 @@ add_user carol 'c4rol pass'
 expect "CA certificate created" test -s "$SL_DIR/tls/ca.crt"
 expect "CA key is there" test -s "$SL_DIR/tls/ca.key"
 expect "CA key is private (0600)" test "$(stat -c %a "$SL_DIR/tls/ca.key" 2>&1)" = 600
-expect "database created" test -n "$(ls "$SL_DIR"/*.db 2>/dev/null)"
+if [ "$SL_STORE" = postgres ]; then # lib.sh: the store is a schema of the scratch server
+  expect "database created (PostgreSQL schema)" \
+    test "$(psql "$PG_CONNINFO" -Atc "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$(sed -n 's/^schema = //p' "$SL_DIR/store.conf")' AND table_name = 'vms'" 2>&1)" = 1
+else
+  expect "database created" test -n "$(ls "$SL_DIR"/*.db 2>/dev/null)"
+fi
 srv=$(openssl s_client -connect "127.0.0.1:$SL_PORT" -servername 127.0.0.1 </dev/null 2>/dev/null |
   openssl x509 2>/dev/null)
 expect "server certificate chains to the CA" \
