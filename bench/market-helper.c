@@ -8,8 +8,9 @@
  *       signs N entries and stores them through the Marketplace service in
  *       DATADIR (stratus.db + metadata/), as stratusd would
  *
- * Entries are fixtures/.../valid-full.xml with a per-entry SHA-1/identifier,
- * os "benchos<i % 50>" and validity until 2099. */
+ * Entries are the unsigned entry in the file SL_BENCH_ENTRY (bench/market
+ * makes it with stratus-build-metadata: one SHA-1, os ttylinux, valid until
+ * 2099) with a per-entry SHA-1/identifier and os "benchos<i % 50>". */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "market/sign.h"
 
 static char *template_doc;
+static char *template_hex; /* the SHA-1 of the template, and its identifier */
+static char *template_id;
 
 static char *
 entry_doc(guint i)
@@ -29,11 +32,9 @@ entry_doc(guint i)
   g_autofree char *id = sl_identifier_from_hex(hex, NULL);
   g_autofree char *os = g_strdup_printf("<slterms:os>benchos%u</slterms:os>", i % 50);
   GString *s = g_string_new(template_doc);
-  g_string_replace(s, "MMZu9WvwKIro-rtBQfDk4PsKO7_", id, 0);
-  g_string_replace(s, "c319bbd5afc0a22ba3eaed0507c39383ec28eeff", hex, 0);
-  g_string_replace(s, "2011-07-23T10:59:42Z", "2099-01-01T00:00:00Z", 0);
+  g_string_replace(s, template_id, id, 0);
+  g_string_replace(s, template_hex, hex, 0);
   g_string_replace(s, "<slterms:os>ttylinux</slterms:os>", os, 0);
-  g_string_replace(s, "<slterms:deprecated>security issue with app</slterms:deprecated>", "", 0);
   g_free((char *)hex);
   return g_string_free(s, FALSE);
 }
@@ -51,12 +52,19 @@ main(int argc, char **argv)
     fprintf(stderr, "usage: %s verify|sign|load P12 PASSWORD N ...\n", argv[0]);
     return 2;
   }
-  const char *shared = g_getenv("SL_SHARED");
-  g_autofree char *tpl =
-      g_build_filename(shared ? shared : "../shared", "fixtures/stratuslab/metadata-test-resources",
-                       "valid-full.xml", NULL);
-  if (!g_file_get_contents(tpl, &template_doc, NULL, NULL)) {
-    fprintf(stderr, "cannot read %s\n", tpl);
+  const char *tpl = g_getenv("SL_BENCH_ENTRY");
+  if (!tpl || !g_file_get_contents(tpl, &template_doc, NULL, NULL)) {
+    fprintf(stderr, "cannot read the entry SL_BENCH_ENTRY (%s)\n", tpl ? tpl : "unset");
+    return 1;
+  }
+  /* its SHA-1: the first checksum value (the entry has only SHA-1) */
+  const char *v = strstr(template_doc, "<slreq:value>");
+  if (v)
+    template_hex = g_strndup(v + strlen("<slreq:value>"), 40);
+  template_id = template_hex ? sl_identifier_from_hex(template_hex, NULL) : NULL;
+  if (!template_id || !strstr(template_doc, template_id) ||
+      !strstr(template_doc, "<slterms:os>ttylinux</slterms:os>")) {
+    fprintf(stderr, "%s: no SHA-1, identifier or os ttylinux to vary\n", tpl);
     return 1;
   }
   g_autoptr(GError) error = NULL;
