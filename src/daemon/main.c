@@ -2,7 +2,7 @@
  *
  *   stratusd [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--pid-file FILE]
  *
- * Start-up: data dir (0700) -> store -> storage -> pdisk recovery -> TLS
+ * Start-up: data dir (0700) -> store (+ recovery lease) -> storage -> pdisk recovery -> TLS
  * material -> HTTPS server -> main loop. SIGTERM/SIGINT stop accepting,
  * let in-flight requests finish and exit 0. See docs/stratusd.md.
  */
@@ -228,7 +228,7 @@ static GPtrArray *networks; /* SlNetwork*: outlives the cloud */
 
 /* The VM service: [cloud] settings, hypervisor, image cache, cloud, recovery. */
 static gboolean
-start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk,
+start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdisk, gboolean recover,
             SlCloudSettings *cs, SlHypervisor **hv, SlImageCache **images, SlCloud **cloud,
             SlMarketClient **mkt, GError **error)
 {
@@ -249,7 +249,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
   if (!(networks = start_networks(config, s->data_dir, cs, error)))
     return FALSE;
   *images = sl_image_cache_new(store, s->data_dir, error);
-  if (!*images || !sl_image_cache_recover(*images, NULL, error))
+  if (!*images || (recover && !sl_image_cache_recover(*images, NULL, error)))
     return FALSE;
   SlCloudConfig cfg = {
       .data_dir = s->data_dir,
@@ -268,7 +268,7 @@ start_cloud(const Settings *s, const char *config, SlStore *store, SlPdisk *pdis
       .networks = networks,
   };
   *cloud = sl_cloud_new(store, *images, *hv, &cfg, error);
-  return *cloud && sl_cloud_recover(*cloud, error);
+  return *cloud && (!recover || sl_cloud_recover(*cloud, error));
 }
 
 static int
@@ -346,6 +346,7 @@ main(int argc, char **argv)
   g_autofree char *host = NULL;
   guint16 port = 0;
   g_autoptr(SlStore) store = NULL;
+  g_autoptr(SlStoreLease) lease = NULL; /* released before the store is closed */
   g_autoptr(SlStorage) storage = NULL;
   g_autoptr(SlPdisk) pdisk = NULL;
   g_autoptr(SlAuth) auth = NULL;
@@ -379,20 +380,34 @@ main(int argc, char **argv)
   store = sl_store_open(s.data_dir, &error);
   if (!store)
     goto out;
+  /* Start-up recovery (disks, images, VMs) undoes what a crashed front-end left
+   * half done; with several front-ends on one store only the holder of the
+   * "recovery" lease may run it, or it would undo the others' work in progress
+   * (docs/scale-out.md). The lease is held until exit and dies with this process. */
+  lease = sl_store_lease_try(store, "recovery", &error);
+  if (!lease && error)
+    goto out;
+  if (lease)
+    g_message("store (%s): recovery lease taken: this front-end runs start-up recovery",
+              sl_store_backend(store));
+  else
+    g_message("store (%s): another front-end holds the recovery lease: start-up recovery "
+              "skipped",
+              sl_store_backend(store));
   volumes = g_build_filename(s.data_dir, "volumes", NULL);
   storage = sl_storage_file_new(volumes, &error);
   if (!storage)
     goto out;
   pdisk = sl_pdisk_new(store, storage);
-  if (!sl_pdisk_recover(pdisk, &error))
+  if (lease && !sl_pdisk_recover(pdisk, &error))
     goto out;
   auth = sl_auth_new(store, SL_AUTH_CACHE_SECONDS);
   tls_dir = g_build_filename(s.data_dir, "tls", NULL);
   if (!sl_tls_ensure(tls_dir, host, &cert_pem, &key_pem, &error))
     goto out;
 
-  if (!start_cloud(&s, config, store, pdisk, &cloud_settings, &hv, &images, &cloud, &cloud_market,
-                   &error))
+  if (!start_cloud(&s, config, store, pdisk, lease != NULL, &cloud_settings, &hv, &images, &cloud,
+                   &cloud_market, &error))
     goto out;
 
   if (s.marketplace) {
@@ -461,6 +476,7 @@ out:
   g_clear_pointer(&auth, sl_auth_free);
   g_clear_pointer(&pdisk, sl_pdisk_free);
   g_clear_pointer(&storage, sl_storage_free);
+  g_clear_pointer(&lease, sl_store_lease_release);
   g_clear_pointer(&store, sl_store_close);
   settings_clear(&s);
   return rc;

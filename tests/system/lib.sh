@@ -140,6 +140,17 @@ store_conf() {
     "$(printf '%s' "$1" | md5sum | cut -c1-16)" >"$1/store.conf"
 }
 
+# store_sql DIR SQL: runs one query on the store of DIR (sqlite3 on DIR/stratus.db,
+# or psql in DIR's schema with SL_STORE=postgres); prints the rows, '|' between columns.
+store_sql() {
+  if [ -f "$1/store.conf" ] && [ -n "$PG_CONNINFO" ]; then
+    PGOPTIONS="-c search_path=$(sed -n 's/^schema = //p' "$1/store.conf")" \
+      psql "$PG_CONNINFO" -Atc "$2"
+  else
+    sqlite3 "$1/stratus.db" "$2"
+  fi
+}
+
 # start_daemon [DIR]: starts stratusd (with --config $SL_CONFIG if set); sets
 # SL_DIR, SL_PORT, SL_PID, SL_CA, SL_LOG.
 start_daemon() {

@@ -21,8 +21,12 @@ for round in 1 2 3; do
   stop_daemon KILL
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 
-  db=$(ls "$SL_DIR"/*.db)
-  expect "round $round: database integrity ok" test "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok
+  if [ "$SL_STORE" = postgres ]; then # lib.sh: the server rolls a dead client's transaction back
+    expect "round $round: database answers" test "$(store_sql "$SL_DIR" 'SELECT 1')" = 1
+  else
+    db=$(ls "$SL_DIR"/*.db)
+    expect "round $round: database integrity ok" test "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok
+  fi
   start_daemon "$SL_DIR"
   listed=$(stratus-describe-volumes -c "$A" | sed -n 's/^:: DISK //p' | sort)
   files=$(ls "$SL_DIR/volumes" | grep -v '^\.' | sed 's/\.img$//' | sort)
@@ -31,7 +35,7 @@ for round in 1 2 3; do
   n=$(grep -c . <<<"$listed")
   echo "    round $round: $n volumes after restart"
   expect "round $round: volumes survived" test "$n" -ge 1
-  rows=$(sqlite3 "$db" "SELECT count(*) FROM disks")
+  rows=$(store_sql "$SL_DIR" "SELECT count(*) FROM disks")
   expect "round $round: no half-made rows" test "$rows" -eq "$n"
 done
 check_out "daemon still serves creates" "^DISK " stratus-create-volume -c "$A" --size 1

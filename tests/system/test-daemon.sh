@@ -10,7 +10,7 @@ expect "CA key is there" test -s "$SL_DIR/tls/ca.key"
 expect "CA key is private (0600)" test "$(stat -c %a "$SL_DIR/tls/ca.key" 2>&1)" = 600
 if [ "$SL_STORE" = postgres ]; then # lib.sh: the store is a schema of the scratch server
   expect "database created (PostgreSQL schema)" \
-    test "$(psql "$PG_CONNINFO" -Atc "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$(sed -n 's/^schema = //p' "$SL_DIR/store.conf")' AND table_name = 'vms'" 2>&1)" = 1
+    test "$(store_sql "$SL_DIR" "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'vms'" 2>&1)" = 1
 else
   expect "database created" test -n "$(ls "$SL_DIR"/*.db 2>/dev/null)"
 fi
