@@ -54,3 +54,4 @@ void sl_web_account_free(SlWeb *web); /* the throttle table */
 void sl_web_static_register(SlHttpRouter *router, SlWeb *web);
 void sl_web_market_register(SlHttpRouter *router, SlWeb *web);   /* no-op without a market */
 void sl_web_machines_register(SlHttpRouter *router, SlWeb *web); /* no-op without a cloud */
+void sl_web_disks_register(SlHttpRouter *router, SlWeb *web);    /* no-op without pdisk */

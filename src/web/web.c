@@ -20,6 +20,7 @@ sl_web_register(SlHttpRouter *router, const SlWebConfig *config)
   sl_web_static_register(router, web);
   sl_web_market_register(router, web);
   sl_web_machines_register(router, web);
+  sl_web_disks_register(router, web);
   /* no routes: the router frees the state with the others */
   sl_http_router_add(router, NULL, 0, web, web_free);
 }

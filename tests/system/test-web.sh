@@ -55,6 +55,12 @@ expect "log-in gives a new session identifier (no fixation)" test "${new%%;*}" !
 web a "$U/web/account"
 expect "account page: Logged in as alice" test "$CODE" = 200 -a -n "$(grep 'Logged in as <strong id="user">alice</strong>' <<<"$BODY")"
 tok2=$(csrf_of)
+web a "$U/web/disks" -d "size=1&tag=forged"
+expect "disk create POST without CSRF token refused (403)" test "$CODE" = 403
+web a "$U/web/disks" -d "csrf=${tok2}x&size=1&tag=forged"
+expect "disk create POST with a wrong CSRF token refused (403)" test "$CODE" = 403
+n=$(curl -s --cacert "$SL_CA" -u alice:alicepw1 -H 'Accept: application/json' "$U/disks/" | grep -c forged)
+expect "... and no disk was made" test "$n" = 0
 web a "$U/web/logout" -X POST
 expect "log-out without CSRF token refused (403), still logged in" test "$CODE" = 403
 web a "$U/web/account"
