@@ -26,6 +26,16 @@ main(int argc, char **argv)
     fprintf(stderr, "bench-scale-helper: %s\n", error->message);
     return 1;
   }
+  if (g_getenv("SL_BENCH_LIST")) { /* the store's part of GET /vms/: seconds of one listing */
+    gint64 t0 = g_get_monotonic_time();
+    g_autoptr(GPtrArray) vms = sl_store_vm_list(store, argv[2], TRUE, &error);
+    if (!vms || (gint64)vms->len != n) {
+      fprintf(stderr, "bench-scale-helper: listing: %s\n", vms ? "wrong count" : error->message);
+      return 1;
+    }
+    printf("%.3f\n", (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+    return 0;
+  }
   g_autoptr(SlImage) im = sl_image_new();
   im->identifier = g_strdup("BENCHSCALEIMAGE0000000000000");
   im->sha1 = g_strdup("0000000000000000000000000000000000000000");
