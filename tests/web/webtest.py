@@ -12,9 +12,9 @@ import sys
 import traceback
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 URL = os.environ["WEB_URL"]
@@ -99,10 +99,28 @@ def has(drv, css):
     return len(drv.find_elements(By.CSS_SELECTOR, css)) > 0
 
 
+def replaced(old):
+    """True once the element old no longer belongs to the page: a new document was loaded.
+    While the old document is being replaced, chromedriver may answer "Node with given id does
+    not belong to the document" instead of a stale-element error; both mean the same here
+    (EC.staleness_of only knows the second, and raised the first: a flaky FAIL)."""
+    def check(_drv):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return check
+
+
 def submit(drv, css):
     old = drv.find_element(By.TAG_NAME, "html")
     drv.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(drv, 30).until(EC.staleness_of(old))
+    WebDriverWait(drv, 30).until(replaced(old))
     WebDriverWait(drv, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
