@@ -14,6 +14,7 @@
 #pragma once
 #include <libpq-fe.h>
 
+#include "store/pool.h"
 #include "store/store-private.h"
 
 /* The write lock's key: this constant plus a hash of the schema, so two
@@ -26,10 +27,7 @@ typedef struct {
   char *schema;   /* quoted identifier, NULL = public */
   char *lock_key; /* decimal text of the write lock's key */
   int schema_version;
-  GMutex pool_lock;
-  GCond pool_cond;
-  GPtrArray *idle; /* PGconn* */
-  guint open_count;
+  SlStorePool pool; /* of PGconn* */
 } PgStore;
 
 #define PGS(s) ((PgStore *)(s))

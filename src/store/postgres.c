@@ -75,52 +75,28 @@ conn_open(PgStore *s, gboolean set_path, GError **error)
   return c;
 }
 
+static gpointer
+pool_open(gpointer s, GError **error)
+{
+  return conn_open(s, TRUE, error);
+}
+
+static gboolean
+pool_alive(gpointer c)
+{
+  return PQstatus(c) == CONNECTION_OK;
+}
+
 PGconn *
 pg_conn_acquire(PgStore *s, GError **error)
 {
-  g_mutex_lock(&s->pool_lock);
-  for (;;) {
-    if (s->idle->len > 0) {
-      PGconn *c = g_ptr_array_steal_index(s->idle, s->idle->len - 1);
-      g_mutex_unlock(&s->pool_lock);
-      if (PQstatus(c) == CONNECTION_OK)
-        return c;
-      /* the server restarted: one try to reconnect, with the session settings */
-      PQfinish(c);
-      c = conn_open(s, TRUE, error);
-      if (!c) {
-        g_mutex_lock(&s->pool_lock);
-        s->open_count--;
-        g_cond_signal(&s->pool_cond);
-        g_mutex_unlock(&s->pool_lock);
-      }
-      return c;
-    }
-    if (s->open_count < POOL_MAX) {
-      s->open_count++;
-      g_mutex_unlock(&s->pool_lock);
-      PGconn *c = conn_open(s, TRUE, error);
-      if (!c) {
-        g_mutex_lock(&s->pool_lock);
-        s->open_count--;
-        g_cond_signal(&s->pool_cond);
-        g_mutex_unlock(&s->pool_lock);
-      }
-      return c;
-    }
-    g_cond_wait(&s->pool_cond, &s->pool_lock);
-  }
+  return sl_store_pool_acquire(&s->pool, error);
 }
 
 void
 pg_conn_release(PgStore *s, PGconn *c)
 {
-  if (!c)
-    return;
-  g_mutex_lock(&s->pool_lock);
-  g_ptr_array_add(s->idle, c);
-  g_cond_signal(&s->pool_cond);
-  g_mutex_unlock(&s->pool_lock);
+  sl_store_pool_release(&s->pool, c);
 }
 
 /* ---- statements ------------------------------------------------------ */
@@ -328,9 +304,7 @@ static void
 pgs_close(SlStore *store)
 {
   PgStore *s = PGS(store);
-  g_ptr_array_unref(s->idle); /* every connection must be back in the pool */
-  g_mutex_clear(&s->pool_lock);
-  g_cond_clear(&s->pool_cond);
+  sl_store_pool_clear(&s->pool); /* every connection must be back in the pool */
   g_free(s->conninfo);
   g_free(s->schema);
   g_free(s->lock_key);
@@ -527,9 +501,7 @@ sl_store_postgres_open(const char *conninfo, const char *schema, GError **error)
   s->base.ops = &pg_ops;
   atomic_init(&s->base.generation, 0);
   s->conninfo = g_strdup(conninfo);
-  g_mutex_init(&s->pool_lock);
-  g_cond_init(&s->pool_cond);
-  s->idle = g_ptr_array_new_with_free_func(conn_free);
+  sl_store_pool_init(&s->pool, POOL_MAX, pool_open, pool_alive, conn_free, s);
   s->lock_key = g_strdup_printf("%" G_GINT64_FORMAT,
                                 PG_WRITE_LOCK + (schema ? (gint64)g_str_hash(schema) : 0));
   PGconn *c = conn_open(s, FALSE, error);
@@ -542,7 +514,7 @@ sl_store_postgres_open(const char *conninfo, const char *schema, GError **error)
     pgs_close(&s->base);
     return NULL;
   }
-  s->open_count = 1;
+  sl_store_pool_adopt(&s->pool);
   gboolean ok = migrate(s, c, error);
   pg_conn_release(s, c);
   if (!ok) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <sqlite3.h>
 
+#include "store/pool.h"
 #include "store/store-private.h"
 
 typedef struct {
@@ -18,10 +19,7 @@ typedef struct {
   SlStore base;
   char *path;
   int schema_version;
-  GMutex pool_lock;
-  GCond pool_cond;
-  GPtrArray *idle; /* Conn* */
-  guint open_count;
+  SlStorePool pool; /* of Conn* */
   GMutex write_lock;
 } SqliteStore;
 

@@ -98,41 +98,22 @@ conn_open(const char *path, GError **error)
   return c;
 }
 
+static gpointer
+pool_open(gpointer s, GError **error)
+{
+  return conn_open(SQ(s)->path, error);
+}
+
 Conn *
 sq_conn_acquire(SqliteStore *s, GError **error)
 {
-  g_mutex_lock(&s->pool_lock);
-  for (;;) {
-    if (s->idle->len > 0) {
-      Conn *c = g_ptr_array_steal_index(s->idle, s->idle->len - 1);
-      g_mutex_unlock(&s->pool_lock);
-      return c;
-    }
-    if (s->open_count < POOL_MAX) {
-      s->open_count++;
-      g_mutex_unlock(&s->pool_lock);
-      Conn *c = conn_open(s->path, error);
-      if (!c) {
-        g_mutex_lock(&s->pool_lock);
-        s->open_count--;
-        g_cond_signal(&s->pool_cond);
-        g_mutex_unlock(&s->pool_lock);
-      }
-      return c;
-    }
-    g_cond_wait(&s->pool_cond, &s->pool_lock);
-  }
+  return sl_store_pool_acquire(&s->pool, error);
 }
 
 void
 sq_conn_release(SqliteStore *s, Conn *c)
 {
-  if (!c)
-    return;
-  g_mutex_lock(&s->pool_lock);
-  g_ptr_array_add(s->idle, c);
-  g_cond_signal(&s->pool_cond);
-  g_mutex_unlock(&s->pool_lock);
+  sl_store_pool_release(&s->pool, c);
 }
 
 /* A cached prepared statement, reset and unbound. `sql` must be a literal. */
@@ -268,9 +249,7 @@ static void
 sqlite_close(SlStore *store)
 {
   SqliteStore *s = SQ(store);
-  g_ptr_array_unref(s->idle); /* every connection must be back in the pool */
-  g_mutex_clear(&s->pool_lock);
-  g_cond_clear(&s->pool_cond);
+  sl_store_pool_clear(&s->pool); /* every connection must be back in the pool */
   g_mutex_clear(&s->write_lock);
   g_free(s->path);
   g_free(s);
@@ -538,17 +517,15 @@ sl_store_sqlite_open(const char *data_dir, GError **error)
   s->base.ops = &sqlite_ops;
   atomic_init(&s->base.generation, 0);
   s->path = g_build_filename(data_dir, DB_FILE, NULL);
-  g_mutex_init(&s->pool_lock);
-  g_cond_init(&s->pool_cond);
+  sl_store_pool_init(&s->pool, POOL_MAX, pool_open, NULL, (GDestroyNotify)conn_free, s);
   g_mutex_init(&s->write_lock);
-  s->idle = g_ptr_array_new_with_free_func((GDestroyNotify)conn_free);
 
   Conn *c = conn_open(s->path, error);
   if (!c) {
     sqlite_close(&s->base);
     return NULL;
   }
-  s->open_count = 1;
+  sl_store_pool_adopt(&s->pool);
   gboolean ok = migrate(s, c, error);
   sq_conn_release(s, c);
   if (!ok) {
