@@ -160,6 +160,7 @@ parse_request(const SlHttpRequest *req, GError **error)
   def->name = g_strdup(sl_http_request_field(req, "name"));
   def->public_key = g_strdup(sl_http_request_field(req, "public_key"));
   def->network = g_strdup(sl_http_request_field(req, "network")); /* NULL = public */
+  def->address = g_strdup(sl_http_request_field(req, "address")); /* NULL = the pool's */
   if (!int_field(req, "cpu", &def->cpu, error) || !int_field(req, "ram", &def->ram, error) ||
       !int_field(req, "swap", &def->swap, error) ||
       !int_field(req, "number", &def->number, error) ||

@@ -179,7 +179,7 @@ const SlOption sl_opts_run_instance[] = {
      .short_name = 0,
      .type = SL_OPT_STRING,
      .arg = "IP",
-     .help = "Ask for this IP address" NOT_YET},
+     .help = "Ask for this IP address (one machine; an address of the network's pool)"},
     {.name = "inbound-port",
      .short_name = 0,
      .type = SL_OPT_LIST,
@@ -294,9 +294,9 @@ run(SlCli *cli, char **args)
       }
     }
   }
-  static const char *const unsupported[] = {
-      "vnc-port",     "vnc-listen",       "vm-requirements", "vm-template-file", "vm-cpu-amount",
-      "vm-disks-bus", "qcow-disk-format", "address",         "notify",           NULL};
+  static const char *const unsupported[] = {"vnc-port",         "vnc-listen",    "vm-requirements",
+                                            "vm-template-file", "vm-cpu-amount", "vm-disks-bus",
+                                            "qcow-disk-format", "notify",        NULL};
   sl_warn_unsupported(cli, unsupported);
 
   const char *image = args[0];
@@ -358,6 +358,9 @@ run(SlCli *cli, char **args)
   if (sl_cli_flag(cli, "private-ip") || sl_cli_flag(cli, "local-ip")) /* protocols.md §2 */
     json_object_set_new(body, "network",
                         json_string(sl_cli_flag(cli, "private-ip") ? "private" : "local"));
+  const char *address = sl_cli_get(cli, "address");
+  if (address != NULL && address[0] != '\0')
+    json_object_set_new(body, "address", json_string(address));
   if (sl_cli_list(cli, "inbound-port")[0] != NULL) {
     json_t *ports = json_array();
     json_object_set_new(body, "inbound_ports", ports);

@@ -402,6 +402,18 @@ check_request(SlCloud *c, const SlVmDef *r, int *cpu, int *ram, int *swap, GErro
   }
   if (!net->ops->check(net, error))
     return NULL;
+  if (r->address) { /* --address (protocols.md §2): one VM, an address of its network */
+    SlIpPool *pool = c->pool;
+    sl_cloud_network(c, netname, &pool);
+    if (r->number > 1)
+      return invalid(error, "address %s asks for one machine (number is %d)", r->address,
+                     r->number),
+             NULL;
+    if (!pool || !sl_ip_pool_contains(pool, r->address))
+      return invalid(error, "address %s is not in the address pool of network '%s'", r->address,
+                     netname),
+             NULL;
+  }
   g_autoptr(GArray) asked = g_steal_pointer(&def->ports);
   def->ports = inbound_ports(net, entry, asked);
   def->outbound = net->config->outbound;

@@ -132,6 +132,8 @@ guint sl_ip_pool_size(const SlIpPool *pool);
 char *sl_ip_pool_pick(GHashTable *used, gpointer pool);
 /* Whether two pools share an address. */
 gboolean sl_ip_pool_overlaps(const SlIpPool *a, const SlIpPool *b);
+/* TRUE when address (IPv4 text) is a usable address of the pool. */
+gboolean sl_ip_pool_contains(const SlIpPool *pool, const char *address);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SlIpPool, sl_ip_pool_free)
 
 /* The [cloud] group of stratusd's configuration file (settings.c):

@@ -131,14 +131,46 @@ attachable(SlCloud *c, const char *user, const char *uuid, const char *action, G
   return g_steal_pointer(&d);
 }
 
-/* The pool of the network of a request's VMs (all on one network). */
-static SlIpPool *
-pool_of(SlCloud *c, GPtrArray *vms)
+/* How a request's VMs get their addresses: from the pool of their network (all on one
+ * network), or the one address asked for (--address; checked to be in that pool and the
+ * request to be of one VM by cloud.c). */
+typedef struct {
+  SlIpPool *pool;
+  const char *address; /* or NULL */
+  gboolean taken;      /* the asked address is held by another VM */
+} Pick;
+
+static Pick
+pick_of(SlCloud *c, GPtrArray *vms)
 {
   const SlVm *v = vms->len ? vms->pdata[0] : NULL;
-  SlIpPool *pool = c->pool;
-  sl_cloud_network(c, v && v->def ? v->def->network : NULL, &pool);
-  return pool;
+  Pick p = {c->pool, v && v->def ? v->def->address : NULL, FALSE};
+  sl_cloud_network(c, v && v->def ? v->def->network : NULL, &p.pool);
+  return p;
+}
+
+static char *
+pick_address(GHashTable *used, gpointer data)
+{
+  Pick *p = data;
+  if (!p->address)
+    return sl_ip_pool_pick(used, p->pool);
+  if (used && g_hash_table_contains(used, p->address)) {
+    p->taken = TRUE;
+    return NULL;
+  }
+  return g_strdup(p->address);
+}
+
+/* The store's "no free address" becomes the reason when the asked address was taken. */
+static gboolean
+picked(gboolean ok, const Pick *p, GError **error)
+{
+  if (!ok && p->taken && error && *error) {
+    g_clear_error(error);
+    g_set_error(error, SL_ERROR, SL_ERROR_CONFLICT, "address %s is already in use", p->address);
+  }
+  return ok;
 }
 
 /* ---- boot-time disks ------------------------------------------------------ */
@@ -184,8 +216,10 @@ static gboolean
 boot_locked(gpointer data, GError **error)
 {
   Boot *b = data;
-  return sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, boot_rules, b, b->check,
-                                   b->check_data, sl_ip_pool_pick, pool_of(b->c, b->vms), error);
+  Pick p = pick_of(b->c, b->vms);
+  return picked(sl_store_vm_insert_mounts(b->c->store, b->vms, b->mounts, boot_rules, b, b->check,
+                                          b->check_data, pick_address, &p, error),
+                &p, error);
 }
 
 gboolean
@@ -193,9 +227,12 @@ sl_cloud_disks_insert(SlCloud *c, const char *user, char **uuids, GPtrArray *vms
                       SlStoreVmCheckFunc check, gpointer check_data, GError **error)
 {
   guint n = uuids ? g_strv_length(uuids) : 0;
-  if (n == 0)
-    return sl_store_vm_insert_checked(c->store, vms, check, check_data, sl_ip_pool_pick,
-                                      pool_of(c, vms), error);
+  if (n == 0) {
+    Pick p = pick_of(c, vms);
+    return picked(
+        sl_store_vm_insert_checked(c->store, vms, check, check_data, pick_address, &p, error), &p,
+        error);
+  }
   if (n > SL_PDISK_MAX_MOUNTS) {
     g_set_error(error, SL_ERROR, SL_ERROR_INVALID, "at most %d persistent disks per VM",
                 SL_PDISK_MAX_MOUNTS);

@@ -41,7 +41,7 @@ sl_ip_pool_new(const char *cidr, GError **error)
   guint32 mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
   guint32 net = ntohl(addr.s_addr) & mask;
   SlIpPool *p = g_new0(SlIpPool, 1);
-  p->first = net + 1;         /* never the block's network address */
+  p->first = net + 1;          /* never the block's network address */
   p->last = (net | ~mask) - 1; /* nor its broadcast address */
   while (p->first <= p->last && !usable(p->first))
     p->first++;
@@ -84,6 +84,16 @@ sl_ip_pool_pick(GHashTable *used, gpointer data)
       return g_strdup(text);
   }
   return NULL;
+}
+
+gboolean
+sl_ip_pool_contains(const SlIpPool *pool, const char *address)
+{
+  struct in_addr in;
+  if (!address || inet_pton(AF_INET, address, &in) != 1)
+    return FALSE;
+  guint32 a = ntohl(in.s_addr);
+  return a >= pool->first && a <= pool->last && usable(a);
 }
 
 gboolean

@@ -79,6 +79,7 @@ sl_vm_def_free(SlVmDef *d)
   g_clear_pointer(&d->ports, g_array_unref);
   g_free(d->network);
   g_free(d->context_label);
+  g_free(d->address);
   g_free(d);
 }
 
@@ -160,6 +161,7 @@ sl_vm_def_copy(const SlVmDef *d)
   }
   c->network = g_strdup(d->network);
   c->context_label = g_strdup(d->context_label);
+  c->address = g_strdup(d->address);
   return c;
 }
 

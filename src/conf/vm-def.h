@@ -46,6 +46,7 @@ typedef struct {
   int number;         /* VMs of this request; <= 0 = 1 */
   char *name;
   GStrv persistent; /* volume UUIDs attached at boot, or NULL */
+  char *address;    /* the IPv4 address asked for (--address; one VM), or NULL = the pool's */
   /* asked for and stored */
   char *type; /* instance type name, or NULL (m1.small) */
   char *public_key;

@@ -330,6 +330,49 @@ test_inbound_ports(void **state)
   assert_null(error);
 }
 
+/* --address (protocols.md §2): the asked address of the pool, refused when taken (409),
+ * outside the pool or not an address (400), or for more than one VM; nothing allocated. */
+static void
+test_address(void **state)
+{
+  Fx *f = *state;
+  g_autoptr(GError) error = NULL;
+  SlVmDef r = {.image = f->image, .cpu = -1, .ram = 128, .number = 1, .address = "10.9.0.5"};
+  g_autoptr(GPtrArray) one = sl_cloud_vm_create(f->cloud, "alice", &r, &error);
+  assert_null(error);
+  const SlVm *v = one->pdata[0];
+  assert_string_equal(v->ip, "10.9.0.5");
+  gint64 other = create_one(f); /* the pool's first free one, as before */
+  g_autoptr(SlVm) o = sl_cloud_vm_get(f->cloud, "alice", other, NULL);
+  assert_string_equal(o->ip, "10.9.0.2");
+  assert_null(sl_cloud_vm_create(f->cloud, "bob", &r, &error));
+  assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_CONFLICT));
+  assert_string_equal(error->message, "address 10.9.0.5 is already in use");
+  g_clear_error(&error);
+  const char *bad[] = {"10.9.0.7", "10.9.0.0", "10.9.1.3", "10.9.0.05", "vm-host", ""};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    r.address = (char *)bad[i];
+    assert_null(sl_cloud_vm_create(f->cloud, "bob", &r, &error));
+    assert_true(g_error_matches(error, SL_ERROR, SL_ERROR_INVALID));
+    g_autofree char *want =
+        g_strdup_printf("address %s is not in the address pool of network 'public'", bad[i]);
+    assert_string_equal(error->message, want);
+    g_clear_error(&error);
+  }
+  r.address = "10.9.0.6";
+  r.number = 2;
+  assert_null(sl_cloud_vm_create(f->cloud, "bob", &r, &error));
+  assert_string_equal(error->message, "address 10.9.0.6 asks for one machine (number is 2)");
+  g_clear_error(&error);
+  g_autoptr(GPtrArray) rows = sl_store_vm_list(f->store, NULL, TRUE, NULL);
+  assert_int_equal(rows->len, 2); /* only the two VMs above */
+  for (guint i = 0; i < rows->len; i++)
+    wait_state(f, ((SlVm *)rows->pdata[i])->id, SL_VM_RUNNING);
+  g_autoptr(SlVm) k1 = sl_cloud_vm_kill(f->cloud, "alice", v->id, &error);
+  g_autoptr(SlVm) k2 = sl_cloud_vm_kill(f->cloud, "alice", other, &error);
+  assert_null(error);
+}
+
 static void
 test_all_or_nothing(void **state)
 {
@@ -524,6 +567,7 @@ main(void)
       cmocka_unit_test(test_types),
       cmocka_unit_test_setup_teardown(test_run_kill, setup, teardown),
       cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_address, setup, teardown),
       cmocka_unit_test_setup_teardown(test_inbound_ports, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shutdown, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shutdown_timeout, setup, teardown),
