@@ -140,13 +140,27 @@ check_out "killed vm shows Done" "^$vm1 +Done " stratus-describe-instance -c "$A
 run stratus-describe-instance -c "$A"
 expect "Done vms are not listed" bash -c "! grep -q '^$vm1 ' <<<\"\$0\"" "$OUT"
 
-# VM 2: -q and -o, killed through -i/--input (no need to wait for its boot).
-check_out "run-instance -q prints '<id>, <ip>'" "^[0-9]+, [0-9.]+$" \
-  stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256 -q -o "$T_TMP/ids" "$img_id"
+# VM 2: -q and -o, --address (protocols.md §2), killed through -i/--input (no need to
+# wait for its boot).
+check_out "run-instance -q --address prints '<id>, <that address>'" "^[0-9]+, $SL_NET\\.77$" \
+  stratus-run-instance --no-check-image-url -c "$A" -k "$T_TMP/key.pub" --ram 256 -q -o "$T_TMP/ids" \
+  --address "$SL_NET.77" "$img_id"
+expect "--address prints no 'not supported' warning" bash -c '! grep -qi "not supported" <<<"$0"' "$ERR"
 expect "-q prints one line only" test "$(wc -l <<<"$OUT")" -eq 1
 vm2=${OUT%%,*}
 expect "-o writes the id without a newline" test "$(cat "$T_TMP/ids")" = "$vm2" -a \
   "$(wc -c <"$T_TMP/ids")" -eq "${#vm2}"
+check_err "--address already in use" 1 "address $SL_NET\\.77 is already in use" \
+  stratus-run-instance --no-check-image-url -c "$B" -k "$T_TMP/key.pub" --ram 256 \
+  --address "$SL_NET.77" "$img_id"
+check_err "--address outside the pool" 1 "address 192\\.0\\.2\\.7 is not in the address pool" \
+  stratus-run-instance --no-check-image-url -c "$B" -k "$T_TMP/key.pub" --ram 256 \
+  --address 192.0.2.7 "$img_id"
+check_err "--address with -n 2" 1 "asks for one machine" \
+  stratus-run-instance --no-check-image-url -c "$B" -k "$T_TMP/key.pub" --ram 256 -n 2 \
+  --address "$SL_NET.78" "$img_id"
+run stratus-describe-instance -c "$B" -q
+expect "refused --address requests started nothing" test "$RC" -eq 0 -a -z "$OUT"
 check "kill-instance -i FILE" stratus-kill-instance -c "$A" -i "$T_TMP/ids"
 check_out "vm2 Done" "^$vm2 +Done " stratus-describe-instance -c "$A" -q "$vm2"
 finish
