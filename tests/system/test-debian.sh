@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # time-limit: 1200
 # A real distribution end to end (issue 13, docs/debian-image.md): the Debian 12 base
-# image of images/debian/build, its metadata (slterms:os debian, version 12)
-# signed by the test's endorser and uploaded to the test's Marketplace, then
+# image of images/debian/build, published, its metadata (slterms:os debian,
+# version 12) signed by a local endorser laid out as scripts/quickstart makes it
+# and uploaded to the test's Marketplace by scripts/quickstart-debian (the
+# documented second command of the quick start; run twice: nothing again), then
 # ONE VM of it, reused for every check: stock cloud-init finds the context CD
 # (labelled CONTEXT for such images) and its OpenNebula datasource gives the
 # image's login user (debian) our ssh key, the host name, the network from
@@ -12,8 +14,8 @@
 #
 # The image is built once and cached outside the clone, keyed by a hash of
 # images/debian/* ($SL_IMAGE_CACHE, default /var/cache/stratuslab/images; the
-# .debs in its ../debian): the first run builds it from Debian's archive (about
-# 4 minutes here with an empty .deb cache; needs root and mmdebstrap, both
+# .debs in its ../debian): the first run builds it from Debian's archive (2 to 4
+# minutes here with an empty .deb cache; needs root and mmdebstrap, both
 # there in CI), later runs reuse it. Without root and without a cached image
 # the checks are skipped by name. One VM run takes about 3 minutes here (TCG).
 # Every process started here is stopped by PID.
@@ -23,7 +25,10 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 W=$T_TMP/w
 mkdir -p "$W"
 trap 'kill_vms; cleanup' EXIT
-CHECKS=("Debian image" "upload the Debian entry" "run-instance <debian id>" "VM Running"
+CHECKS=("quickstart-debian without the quick start's endorser: one line, exit 1"
+  "Debian image" "quickstart-debian publishes, signs and uploads it"
+  "its entry: slterms:os debian, version 12, signed by the local endorser"
+  "quickstart-debian again uploads nothing" "run-instance <debian id>" "VM Running"
   "cloud-init finished" "ssh as debian with the user's key" "host name from the context"
   "datasource OpenNebula from the CONTEXT CD" "network from ETH0_*" "#! user-data script ran"
   "SUCCESSFUL TEST over http" "#cloud-config write_files" "#cloud-config runcmd"
@@ -35,30 +40,13 @@ skip_all() {
   exit
 }
 
-# ---- the image: cached by the hash of its inputs ---------------------------------------------
+# ---- the image: cached by the hash of its inputs (scripts/quickstart-debian builds it) -------
 CACHE=${SL_IMAGE_CACHE:-/var/cache/stratuslab/images}
 KEY=$(cd "$HERE/images/debian" && find . -path ./.cache -prune -o -type f -print | LC_ALL=C sort |
   xargs sha256sum | sha256sum | cut -c1-16)
 IMG=$CACHE/debian-12-$KEY.img.gz
-T0=$SECONDS
-if [ ! -f "$IMG" ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mmdebstrap >/dev/null; then
-    skip_all "no cached image $IMG and building one needs root and mmdebstrap"
-  fi
-  mkdir -p "$CACHE" "$CACHE/../debian" || skip_all "cannot create $CACHE"
-  if DEBIAN_IMAGE_CACHE_DIR=$CACHE/../debian nice "$HERE/images/debian/build" "$W/debian.img" \
-    >"$W/build.log" 2>&1 && gzip -1 -c "$W/debian.img" >"$CACHE/.tmp-$KEY.gz" &&
-    mv "$CACHE/.tmp-$KEY.gz" "$IMG"; then
-    pass "Debian image (built in $((SECONDS - T0)) s, cached as $IMG)"
-  else
-    rm -f "$CACHE/.tmp-$KEY.gz"
-    fail "Debian image" "$(tail -5 "$W/build.log")"
-    finish
-    exit
-  fi
-  rm -f "$W/debian.img"
-else
-  pass "Debian image (cached $IMG)"
+if [ ! -f "$IMG" ] && { [ "$(id -u)" -ne 0 ] || ! command -v mmdebstrap >/dev/null; }; then
+  skip_all "no cached image $IMG and building one needs root and mmdebstrap"
 fi
 
 start_daemon || { fail "start stratusd"; finish; exit; }
@@ -66,20 +54,49 @@ add_user alice alicepw1
 A=$(user_config alice alicepw1)
 URL=https://127.0.0.1:$SL_PORT
 vm_client debian@test
-endorser deb deb@example.org || { fail "endorser certificate"; finish; exit; }
-printf '[endorsers]\nwhitelistendorsers =\n deb@example.org\n' >"$SL_DIR/policy.cfg"
-install -d "$SL_DIR/published"
-ln "$IMG" "$SL_DIR/published/debian.img.gz" 2>/dev/null || cp "$IMG" "$SL_DIR/published/debian.img.gz"
 
-stratus-build-metadata --os debian --os-version 12 --os-arch x86_64 --image-version 1.0 \
-  --title "Debian 12 base" --comment "Debian 12 with stock cloud-init (images/debian/build)" \
-  --author tester --location "$URL/images/debian.img.gz" --compression gz \
-  -o "$W/debian.unsigned.xml" "$SL_DIR/published/debian.img.gz" >/dev/null &&
-  stratus-sign-metadata -c "$A" --p12-cert "$W/deb.p12" --p12-password secret \
-    -o "$W/debian.xml" "$W/debian.unsigned.xml" >/dev/null
-DEB=$(ident debian)
-check_out "upload the Debian entry" "/metadata/$DEB/deb@example.org/" \
-  stratus-upload-metadata -c "$A" "$W/debian.xml"
+# The local endorser as scripts/quickstart makes it (DATA/endorser), trusted by the policy.
+install -d -m 0700 "$SL_DIR/endorser"
+E=$SL_DIR/endorser
+openssl rand -hex 16 >"$E/password"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=deb local endorser/O=StratusLab/C=EU" \
+  -addext "subjectAltName=email:deb@example.org" -keyout "$E/key.pem" -out "$E/cert.pem" 2>/dev/null &&
+  openssl pkcs12 -export -inkey "$E/key.pem" -in "$E/cert.pem" -passout "file:$E/password" \
+    -out "$E/endorser.p12" || { fail "endorser certificate"; finish; exit; }
+printf '[endorsers]\nwhitelistendorsers =\n deb@example.org\n' >"$SL_DIR/policy.cfg"
+
+qs() { # the documented second command of the quick start, against this test's daemon
+  PREFIX=$(dirname "$(dirname "$(command -v stratus-build-metadata)")") SL_DATA_DIR=$SL_DIR \
+    SL_LISTEN=127.0.0.1:$SL_PORT SL_USER=tester SL_IMAGE_CACHE=$CACHE \
+    nice "$HERE/scripts/quickstart-debian"
+}
+mkdir -p "$T_TMP/empty"
+check_err "quickstart-debian without the quick start's endorser: one line, exit 1" 1 \
+  "^  \[ERROR\] no local endorser in $T_TMP/empty/endorser \(run scripts/quickstart first\)$" \
+  env SL_DATA_DIR="$T_TMP/empty" "$HERE/scripts/quickstart-debian"
+T0=$SECONDS
+run qs
+if [ "$RC" -eq 0 ] && [ -f "$IMG" ]; then
+  if grep -q "^:: built and cached" <<<"$OUT"; then
+    pass "Debian image (built in $((SECONDS - T0)) s, cached as $IMG)"
+  else pass "Debian image (cached $IMG)"; fi
+else
+  fail "Debian image" "exit $RC" "$OUT" "$ERR"
+  finish
+  exit
+fi
+DEB=$(sed -n '$s/^:: Debian 12 image: //p' <<<"$OUT")
+expect "quickstart-debian publishes, signs and uploads it" bash -c \
+  "[[ '$DEB' =~ ^[A-Za-z0-9_-]{27}\$ ]] && grep -q '^:: signed and uploaded' <<<\"\$0\" &&
+   test -f '$SL_DIR/published/debian-12-$KEY.img.gz'" "$OUT"
+curl -s --cacert "$SL_CA" -H 'Accept: application/xml' "$URL/metadata/$DEB" >"$W/debian.xml"
+expect "its entry: slterms:os debian, version 12, signed by the local endorser" bash -c \
+  "grep -q '<slterms:os>debian</slterms:os>' '$W/debian.xml' &&
+   grep -q '<slterms:os-version>12</slterms:os-version>' '$W/debian.xml' &&
+   grep -q 'deb@example.org' '$W/debian.xml' && grep -q '<ds:Signature\|<Signature' '$W/debian.xml'"
+run qs
+expect "quickstart-debian again uploads nothing" bash -c \
+  "[ $RC -eq 0 ] && grep -q '^:: the Marketplace already lists $DEB\$' <<<\"\$0\"" "$OUT"
 
 # ---- user data: the guide's web server script + a #cloud-config ----------------------------
 cat >"$W/run-http.sh" <<'EOF'
