@@ -73,20 +73,6 @@ sl_prompt(const char *prompt, gboolean echo)
   return g_string_free(line, FALSE);
 }
 
-char *
-sl_expand_home(const char *path)
-{
-  if (path == NULL || path[0] == '\0')
-    return NULL;
-  if (g_str_has_prefix(path, "~/") || g_str_has_prefix(path, "$HOME/")) {
-    const char *home = g_getenv("HOME");
-    if (home == NULL || home[0] == '\0')
-      home = g_get_home_dir();
-    return g_build_filename(home, strchr(path, '/') + 1, NULL);
-  }
-  return g_strdup(path);
-}
-
 void
 sl_client_free(SlClient *client)
 {

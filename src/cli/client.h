@@ -33,9 +33,6 @@ json_t *sl_client_call(SlClient *client, const char *method, const char *path,
 json_t *sl_client_call_json(SlClient *client, const char *method, const char *path, json_t *body,
                             long *http_status, GError **error);
 
-/* `~/` and `$HOME/` expanded (a copy otherwise; NULL for NULL or ""). */
-char *sl_expand_home(const char *path);
-
 /* Read one line from the terminal (no echo unless `echo`), or from stdin
  * when it is not a terminal. The prompt goes to stderr. NULL at end of input. */
 char *sl_prompt(const char *prompt, gboolean echo);

@@ -484,3 +484,17 @@ sl_endpoint_url(const char *value, int default_port)
     return g_strdup_printf("https://%s:%s%s", host, port, path);
   return g_strdup_printf("https://%s:%d%s", host, default_port, path);
 }
+
+char *
+sl_expand_home(const char *path)
+{
+  if (path == NULL || path[0] == '\0')
+    return NULL;
+  if (g_str_has_prefix(path, "~/") || g_str_has_prefix(path, "$HOME/")) {
+    const char *home = g_getenv("HOME");
+    if (home == NULL || home[0] == '\0')
+      home = g_get_home_dir();
+    return g_build_filename(home, strchr(path, '/') + 1, NULL);
+  }
+  return g_strdup(path);
+}

@@ -50,3 +50,6 @@ char *sl_config_key_to_env(const char *key); /* "pdisk_endpoint" -> "STRATUSLAB_
 /* `host`, `host:port`, `[v6]:port` -> https://host:port (default_port when
  * absent); a value with a scheme is used verbatim. Trailing '/' removed. */
 char *sl_endpoint_url(const char *value, int default_port);
+
+/* `~/` and `$HOME/` expanded (a copy otherwise; NULL for NULL or ""). */
+char *sl_expand_home(const char *path);
