@@ -13,10 +13,16 @@
  */
 #pragma once
 #include <glib.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "config.h"
 #include "exit-status.h" /* SL_EXIT_*, SL_CLI_ERROR */
+
+#ifndef SL_JSON_AUTOPTR
+#define SL_JSON_AUTOPTR
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
+#endif
 
 typedef enum {
   SL_OPT_FLAG,   /* no argument; stores "1" (or `value` when set) */
@@ -64,6 +70,7 @@ typedef struct {
 
 /* Shared option tables (options.c). */
 extern const SlOption sl_opts_base[];     /* -v -q */
+extern const SlOption sl_opts_json[];     /* --json --format (see sl_out_json) */
 extern const SlOption sl_opts_config[];   /* -c -S */
 extern const SlOption sl_opts_auth[];     /* -u -p --pem-cert --pem-key --ca-certificate */
 extern const SlOption sl_opts_endpoint[]; /* --endpoint */
@@ -126,7 +133,15 @@ void sl_out_debug(SlCli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3); /* with
 void sl_out_usage_error(const char *prog, const SlCommand *cmd, const char *msg);
 void sl_out_help(FILE *out, const char *prog, const SlCommand *cmd);
 char *sl_out_command_page(const SlCommand *cmd); /* Markdown reference page */
-int sl_out_fail(GError *error); /* prints "  [ERROR] <message>", returns the exit status */
+int sl_out_fail(GError *error);
+/* --json or --format=json was given (commands with sl_opts_json; the value is checked, text or
+ * json, before the command runs). In JSON mode a command prints exactly one JSON document on
+ * stdout (docs/json.md) and no informational text; errors still go to stderr. */
+gboolean sl_out_json(SlCli *cli);
+/* `doc` indented by 2, keys in insertion order, then a newline, on stdout. */
+void sl_out_print_json(json_t *doc);
+/* Colours: only when stdout is a terminal, NO_COLOR is unset or empty and not in JSON mode. */
+gboolean sl_out_color(SlCli *cli); /* prints "  [ERROR] <message>", returns the exit status */
 /* "[STRATUSLAB_X, x]" for an option, or NULL when neither applies. */
 char *sl_option_sources(const SlOption *opt);
 char *sl_option_env(const SlOption *opt); /* env var that sets it, or NULL */

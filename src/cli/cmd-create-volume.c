@@ -35,7 +35,8 @@ static const SlOption opts[] = {
 };
 
 static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
+    sl_opts_base,     sl_opts_json,  sl_opts_config, sl_opts_auth,
+    sl_opts_endpoint, sl_opts_pdisk, opts,           NULL};
 
 static int
 run(SlCli *cli, char **args)
@@ -68,7 +69,12 @@ run(SlCli *cli, char **args)
     return sl_out_fail(error);
   const char *uuid = json_string_value(json_object_get(answer, "uuid"));
   int status = SL_EXIT_OK;
-  if (uuid != NULL) {
+  if (uuid != NULL && sl_out_json(cli)) {
+    g_autoptr(json_t) doc =
+        json_pack("{s:s, s:I, s:s, s:s}", "uuid", uuid, "size", (json_int_t)n, "tag",
+                  tag ? tag : "", "visibility", sl_cli_get(cli, "visibility"));
+    sl_out_print_json(doc);
+  } else if (uuid != NULL) {
     printf("DISK %s\n", uuid);
   } else {
     sl_out_error("Service error: the answer has no disk uuid");
@@ -92,7 +98,9 @@ const SlCommand sl_cmd_create_volume = {
     .max_args = 0,
     .output_doc = "One line `DISK <uuid>` with the identifier of the new volume:\n\n"
                   "    $ stratus-create-volume --size=5 --tag=myprivate-disk\n"
-                  "    DISK 9c5a2c03-8243-4a1b-a248-0f0d22d948c2",
+                  "    DISK 9c5a2c03-8243-4a1b-a248-0f0d22d948c2\n\n"
+                  "`--json`: `{\"uuid\": ..., \"size\": <GiB>, \"tag\": ..., \"visibility\": "
+                  "\"private\"|\"public\"}` (see [JSON output](../json.md)).",
     .errors_doc = "Checked before contacting the service (exit 1):\n\n"
                   "- `  [ERROR] Missing mandatory -s/--size option`\n"
                   "- `  [ERROR] Volume size must be a valid integer between 1 and 1024`\n"

@@ -1,8 +1,9 @@
 /* cmd-delete-volume.c - stratus-delete-volume: DELETE /disks/<uuid>. */
 #include "client.h"
 
-static const SlOption *const options[] = {sl_opts_base,     sl_opts_config, sl_opts_auth,
-                                          sl_opts_endpoint, sl_opts_pdisk,  NULL};
+static const SlOption *const options[] = {sl_opts_base, sl_opts_json,     sl_opts_config,
+                                          sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk,
+                                          NULL};
 
 static int
 run(SlCli *cli, char **args)
@@ -22,18 +23,28 @@ run(SlCli *cli, char **args)
   if (client == NULL)
     return sl_out_fail(error);
   int status = SL_EXIT_OK;
+  g_autoptr(json_t) results = sl_out_json(cli) ? json_array() : NULL;
   for (int i = 0; args[i]; i++) {
     g_autofree char *path = g_strdup_printf("/disks/%s", args[i]);
     g_autoptr(GError) err = NULL;
     json_t *answer = sl_client_call(client, "DELETE", path, NULL, &err);
     if (answer == NULL) {
       status = sl_out_fail(err);
+      if (results != NULL)
+        json_array_append_new(results, json_pack("{s:s, s:b, s:s}", "uuid", args[i], "deleted", 0,
+                                                 "error", err->message));
       continue;
     }
     json_decref(answer);
+    if (results != NULL) {
+      json_array_append_new(results, json_pack("{s:s, s:b}", "uuid", args[i], "deleted", 1));
+      continue;
+    }
     printf("DELETED %s\n", args[i]);
     fflush(stdout);
   }
+  if (results != NULL)
+    sl_out_print_json(results);
   return status;
 }
 
@@ -51,7 +62,11 @@ const SlCommand sl_cmd_delete_volume = {
     .max_args = -1,
     .output_doc = "One line `DELETED <uuid>` per deleted volume:\n\n"
                   "    $ stratus-delete-volume 9c5a2c03-8243-4a1b-a248-0f0d22d948c2\n"
-                  "    DELETED 9c5a2c03-8243-4a1b-a248-0f0d22d948c2",
+                  "    DELETED 9c5a2c03-8243-4a1b-a248-0f0d22d948c2\n\n"
+                  "`--json`: an array with one object per argument, `{\"uuid\": ..., "
+                  "\"deleted\": true}` or `{\"uuid\": ..., \"deleted\": false, \"error\": "
+                  "\"<message>\"}` (the error is also printed on stderr); see "
+                  "[JSON output](../json.md).",
     .errors_doc = "Checked before contacting the service (exit 1, nothing deleted):\n\n"
                   "- `  [ERROR] At least one disk UUID is required`\n"
                   "- `  [ERROR] Invalid UUID <u>` (not lower-case 8-4-4-4-12 hexadecimal)\n\n"

@@ -23,8 +23,8 @@ static const SlOption opts[] = {
     {.name = NULL},
 };
 
-static const SlOption *const options[] = {sl_opts_base,   sl_opts_config, sl_opts_auth,
-                                          sl_opts_market, opts,           NULL};
+static const SlOption *const options[] = {
+    sl_opts_base, sl_opts_json, sl_opts_config, sl_opts_auth, sl_opts_market, opts, NULL};
 
 /* aaData columns: "", os, osversion, arch, email, kind, created, identifier,
  * location, description, title. Filter keys and their column. */
@@ -83,6 +83,26 @@ matches(json_t *row, char **filters, GError **error)
       return FALSE;
   }
   return TRUE;
+}
+
+/* --json: one object per entry, keys named after the filter keys (docs/json.md). */
+static void
+print_json(GPtrArray *rows)
+{
+  static const struct {
+    const char *name;
+    int col;
+  } fields[] = {{"identifier", 7}, {"os", 1},         {"version", 2}, {"arch", 3},
+                {"endorser", 4},   {"title", 10},     {"kind", 5},    {"created", 6},
+                {"location", 8},   {"description", 9}};
+  g_autoptr(json_t) list = json_array();
+  for (guint i = 0; i < rows->len; i++) {
+    json_t *o = json_object();
+    for (gsize f = 0; f < G_N_ELEMENTS(fields); f++)
+      json_object_set_new(o, fields[f].name, json_string(cell(rows->pdata[i], fields[f].col)));
+    json_array_append_new(list, o);
+  }
+  sl_out_print_json(list);
 }
 
 static void
@@ -174,7 +194,9 @@ run(SlCli *cli, char **args)
     }
     g_ptr_array_add(rows, r);
   }
-  if (rows->len == 0)
+  if (sl_out_json(cli))
+    print_json(rows);
+  else if (rows->len == 0)
     sl_out_info("No image to show\n");
   else
     print_table(rows, sl_cli_verbose(cli) > 0);
@@ -203,5 +225,8 @@ const SlCommand sl_cmd_describe_images = {
     .min_args = 0,
     .max_args = -1,
     .output_doc = "A header line (left out with -q) and one line per entry; `No image to show` "
-                  "when nothing matches.",
+                  "when nothing matches. `--json`: an array of objects with the string fields "
+                  "`identifier`, `os`, `version`, `arch`, `endorser`, `title`, `kind`, "
+                  "`created`, `location`, `description` (`\"\"` when the entry has none; see "
+                  "[JSON output](../json.md)).",
 };

@@ -17,7 +17,8 @@ static const SlOption opts[] = {
 };
 
 static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, opts, sl_opts_pat, NULL};
+    sl_opts_base,     sl_opts_json, sl_opts_config, sl_opts_auth,
+    sl_opts_endpoint, opts,         sl_opts_pat,    NULL};
 
 static int
 run(SlCli *cli, char **args)
@@ -59,9 +60,14 @@ run(SlCli *cli, char **args)
       json_array_append_new(vms, vm);
     }
   }
+  if (sl_out_json(cli)) {
+    sl_out_print_json(vms);
+    json_decref(vms);
+    return status;
+  }
   int verbose = sl_cli_verbose(cli);
-  g_autofree char *table =
-      sl_vm_describe_table(vms, sl_out_quiet() < 1, sl_cli_flag(cli, "numeric"), verbose);
+  g_autofree char *table = sl_vm_describe_table(vms, sl_out_quiet() < 1, sl_out_color(cli),
+                                                sl_cli_flag(cli, "numeric"), verbose);
   fputs(table, stdout);
   if (verbose >= 3 && args[0] != NULL && args[1] == NULL && json_array_size(vms) == 1) {
     g_autofree char *attrs = sl_vm_attributes(json_array_get(vms, 0));
@@ -87,8 +93,9 @@ const SlCommand sl_cmd_describe_instance = {
     .min_args = 0,
     .max_args = -1,
     .output_doc =
-        "A header line in bold red (`ESC[1;31m` ... `ESC[0m`, also when the output is not a "
-        "terminal) and one line per machine. Columns and their initial widths: `id` 4, "
+        "A header line (in bold red, `ESC[1;31m` ... `ESC[0m`, only when standard output is a "
+        "terminal and `NO_COLOR` is unset or empty; 13.05 also coloured a pipe) and one line "
+        "per machine. Columns and their initial widths: `id` 4, "
         "`state` 10, `vcpu` 5, `memory` 10, `cpu%` 5, `host/ip` 24, then `name`; values are "
         "left-justified, and a column is widened to (longest value + 1) when a value is as "
         "long as the column:\n\n"
@@ -104,7 +111,10 @@ const SlCommand sl_cmd_describe_instance = {
         "column, with the error message.\n"
         "- `-vvv` with a single id: after the table, a line of 25 `-`, `<id> (all attributes)`, "
         "then `  <key> = <value>` for every attribute of the machine, sorted by key (nested "
-        "keys joined with `_`, array elements numbered: `disks_0_target`).",
+        "keys joined with `_`, array elements numbered: `disks_0_target`).\n"
+        "- `--json`: a JSON array of the machine objects as `GET /vms/<id>` returns them, in "
+        "the order shown (see [JSON output](../json.md)); unknown ids are left out (error on "
+        "stderr, exit 1).",
     .errors_doc = "- `  [ERROR] Invalid vm-id: <x>` (not a number)\n"
                   "- `  [ERROR] Service error: <message>` for an unknown id (or another user's "
                   "machine); the machines found are still shown and the command exits 1",

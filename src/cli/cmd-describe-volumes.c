@@ -14,7 +14,8 @@ static const SlOption opts[] = {
 };
 
 static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
+    sl_opts_base,     sl_opts_json,  sl_opts_config, sl_opts_auth,
+    sl_opts_endpoint, sl_opts_pdisk, opts,           NULL};
 
 typedef struct {
   char *key;
@@ -89,9 +90,14 @@ compile(const char *pattern, GError **error)
   return re;
 }
 
+/* Text mode: printed now; JSON mode (`list` not NULL): kept for the one array at the end. */
 static void
-print_disk(json_t *disk)
+print_disk(json_t *disk, json_t *list)
 {
+  if (list != NULL) {
+    json_array_append(list, disk);
+    return;
+  }
   g_autofree char *uuid = value_text(json_object_get(disk, "uuid"));
   printf(":: DISK %s\n", uuid);
   const char *key;
@@ -145,6 +151,7 @@ run(SlCli *cli, char **args)
     return sl_out_fail(error);
   int status = SL_EXIT_OK;
   size_t shown = 0;
+  g_autoptr(json_t) list = sl_out_json(cli) ? json_array() : NULL;
   g_autoptr(GPtrArray) none = g_ptr_array_new();
   for (guint u = 0; u < uuids->len; u++) {
     g_autofree char *path = g_strdup_printf("/disks/%s", (char *)uuids->pdata[u]);
@@ -155,7 +162,7 @@ run(SlCli *cli, char **args)
       continue;
     }
     if (json_is_object(disk) && matches(disk, none, filters)) {
-      print_disk(disk);
+      print_disk(disk, list);
       shown++;
     }
     json_decref(disk);
@@ -175,10 +182,14 @@ run(SlCli *cli, char **args)
     {
       if (!json_is_object(disk) || !matches(disk, uuid_res, filters))
         continue;
-      print_disk(disk);
+      print_disk(disk, list);
       shown++;
     }
     json_decref(disks);
+  }
+  if (list != NULL) {
+    sl_out_print_json(list);
+    return status;
   }
   if (shown == 0 && status == SL_EXIT_OK)
     sl_out_info("No disk to show\n");
@@ -217,7 +228,9 @@ const SlCommand sl_cmd_describe_volumes = {
         "exists, is not empty and REGEX (GLib/PCRE syntax) matches somewhere in its value. "
         "Filters also apply to the volumes given by full UUID. "
         "Regular-expression arguments are alternatives: a volume is kept if its uuid matches any "
-        "of them (13.05 required all of them to match, so two uuids showed nothing).",
+        "of them (13.05 required all of them to match, so two uuids showed nothing).\n\n"
+        "`--json`: one JSON array of the volume objects as the service sends them (`uuid` "
+        "included), `[]` when nothing is left (see [JSON output](../json.md)).",
     .errors_doc = "- a filter without `:` is a usage error (exit 2)\n"
                   "- `  [ERROR] Invalid regular expression '<re>': <why>` (exit 1)\n"
                   "- a full UUID that is unknown or another user's private volume: "

@@ -22,7 +22,10 @@ const SlCommand sl_cmd_detach_volume = {
     .flags = SL_CMD_LOAD_CONFIG,
     .min_args = 0,
     .max_args = -1,
-    .output_doc = "One line per volume: `DETACHED <uuid> from VM <id> on /dev/<target>`",
+    .output_doc = "One line per volume: `DETACHED <uuid> from VM <id> on /dev/<target>`. `--json`: "
+                  "an array with one object per "
+                  "volume, `{\"uuid\": ..., \"vm\": <id>, \"target\": \"vdb\"}` or `{\"uuid\": "
+                  "..., \"vm\": <id>, \"error\": \"<reason>\"}` (see [JSON output](../json.md)).",
     .errors_doc = "- `  [ERROR] VM <id> is not in running state` (exit 1, nothing done)\n"
                   "- per volume `DISK <uuid>: <reason>` on stdout, and the command goes on with "
                   "the next, e.g. `DISK <uuid>: Disk have not been hot-plugged: disk (<uuid>) "

@@ -204,9 +204,9 @@ const SlOption sl_opts_run_instance[] = {
     {.name = NULL},
 };
 
-static const SlOption *const options[] = {
-    sl_opts_base,  sl_opts_config, sl_opts_auth,         sl_opts_endpoint,
-    sl_opts_pdisk, sl_opts_market, sl_opts_run_instance, NULL};
+static const SlOption *const options[] = {sl_opts_base,   sl_opts_json,         sl_opts_config,
+                                          sl_opts_auth,   sl_opts_endpoint,     sl_opts_pdisk,
+                                          sl_opts_market, sl_opts_run_instance, NULL};
 
 static int
 usage(SlCli *cli, const char *msg)
@@ -278,6 +278,17 @@ run(SlCli *cli, char **args)
   const char *type_name = sl_cli_get(cli, "type");
   if (sl_cli_flag(cli, "list-types")) {
     g_autoptr(GPtrArray) types = sl_config_instance_types(sl_cli_config(cli));
+    if (sl_out_json(cli)) {
+      g_autoptr(json_t) list = json_array();
+      for (guint i = 0; i < types->len; i++) {
+        const SlInstanceType *t = types->pdata[i];
+        json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:i, s:b}", "name", t->name, "cpu",
+                                              t->cpu, "ram", t->ram, "swap", t->swap, "selected",
+                                              g_strcmp0(t->name, type_name) == 0));
+      }
+      sl_out_print_json(list);
+      return SL_EXIT_OK;
+    }
     g_autofree char *table = sl_vm_types_table(types, type_name);
     fputs(table, stdout);
     return SL_EXIT_OK;
@@ -404,7 +415,13 @@ run(SlCli *cli, char **args)
     sl_out_error("Service error: the answer has no list of machines");
     return SL_EXIT_FAILED;
   }
-  if (sl_out_quiet() >= 1) {
+  if (sl_out_json(cli)) {
+    g_autoptr(json_t) doc = json_pack("{s:O, s:s}", "vms", vms, "network",
+                                      json_string_value(json_object_get(answer, "network"))
+                                          ? json_string_value(json_object_get(answer, "network"))
+                                          : "public");
+    sl_out_print_json(doc);
+  } else if (sl_out_quiet() >= 1) {
     g_autofree char *lines = sl_vm_run_quiet(vms);
     fputs(lines, stdout);
   } else {
@@ -460,7 +477,10 @@ const SlCommand sl_cmd_run_instance = {
         "     Type             CPU       RAM      SWAP\n"
         "      c1.medium       2 CPU    1536 MB    1536 MB\n"
         "    * m1.small        1 CPU    1536 MB    1536 MB\n"
-        "      t1.micro        1 CPU     512 MB     512 MB",
+        "      t1.micro        1 CPU     512 MB     512 MB\n\n"
+        "`--json`: `{\"vms\": [{\"id\": 165, \"ip\": \"127.100.0.2\"}], \"network\": "
+        "\"public\"}`; with `--list-types`, an array of `{\"name\", \"cpu\", \"ram\" (MiB), "
+        "\"swap\" (MiB), \"selected\"}` (see [JSON output](../json.md)).",
     .errors_doc =
         "Checked before contacting the service:\n\n"
         "- usage errors (exit 2): no image; `With the --save option, please provide --<option>` "

@@ -69,7 +69,8 @@ static const SlOption opts[] = {
 };
 
 static const SlOption *const options[] = {
-    sl_opts_base, sl_opts_config, sl_opts_auth, sl_opts_endpoint, sl_opts_pdisk, opts, NULL};
+    sl_opts_base,     sl_opts_json,  sl_opts_config, sl_opts_auth,
+    sl_opts_endpoint, sl_opts_pdisk, opts,           NULL};
 
 static int
 run(SlCli *cli, char **args)
@@ -109,6 +110,8 @@ run(SlCli *cli, char **args)
   json_t *answer = sl_client_call(client, "PUT", path, form, &error);
   if (answer == NULL)
     return sl_out_fail(error);
+  if (sl_out_json(cli))
+    sl_out_print_json(answer);
   json_decref(answer);
   return SL_EXIT_OK;
 }
@@ -128,7 +131,9 @@ const SlCommand sl_cmd_update_volume = {
     .min_args = 0,
     .max_args = -1,
     .output_doc = "Nothing on success:\n\n"
-                  "    $ stratus-update-volume --public 9c5a2c03-8243-4a1b-a248-0f0d22d948c2",
+                  "    $ stratus-update-volume --public 9c5a2c03-8243-4a1b-a248-0f0d22d948c2\n\n"
+                  "`--json`: the updated volume object as the service returns it (as in "
+                  "`stratus-describe-volumes --json`; see [JSON output](../json.md)).",
     .errors_doc = "Checked before contacting the service (exit 1):\n\n"
                   "- `  [ERROR] A disk UUID must be supplied`\n"
                   "- `  [ERROR] Only one disk UUID can be specified`\n"

@@ -20,6 +20,24 @@ const SlOption sl_opts_base[] = {
     {.name = NULL},
 };
 
+const SlOption sl_opts_json[] = {
+    {.name = "json",
+     .short_name = 0,
+     .type = SL_OPT_FLAG,
+     .arg = NULL,
+     .help = "Print the result as one JSON document (schema: docs/json.md); same as "
+             "--format=json",
+     .dest = "output_format",
+     .value = "json"},
+    {.name = "format",
+     .short_name = 0,
+     .type = SL_OPT_STRING,
+     .arg = "FORMAT",
+     .help = "Output format: text (the 13.05 layout) or json",
+     .dest = "output_format"},
+    {.name = NULL},
+};
+
 const SlOption sl_opts_config[] = {
     {.name = "config",
      .short_name = 'c',

@@ -2,7 +2,9 @@
  * pages, all from the command and option tables.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "sl-config.h"
@@ -219,4 +221,29 @@ sl_out_fail(GError *error)
       status = error->code;
   }
   return status;
+}
+
+gboolean
+sl_out_json(SlCli *cli)
+{
+  return cli != NULL && g_strcmp0(sl_cli_get(cli, "output_format"), "json") == 0;
+}
+
+void
+sl_out_print_json(json_t *doc)
+{
+  char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+  if (text != NULL)
+    printf("%s\n", text);
+  free(text);
+  fflush(stdout);
+}
+
+gboolean
+sl_out_color(SlCli *cli)
+{
+  const char *no_color = g_getenv("NO_COLOR");
+  if (no_color != NULL && no_color[0] != '\0')
+    return FALSE;
+  return !sl_out_json(cli) && isatty(STDOUT_FILENO);
 }

@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "sl-config.h"
 
@@ -39,6 +40,11 @@ sl_cli_run_command(const SlCommand *cmd, const char *prog, int argc, char **argv
   }
   if (!sl_cli_resolve(cli, &error))
     return sl_out_fail(error);
+  const char *format = sl_cli_get(cli, "output_format");
+  if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+    sl_out_usage_error(prog, cmd, "--format must be text or json");
+    return SL_EXIT_USAGE;
+  }
   sl_out_set_quiet(sl_cli_quiet(cli));
   return cmd->run(cli, sl_cli_args(cli));
 }

@@ -166,7 +166,7 @@ append_row(GString *out, char *const *cells, const size_t *width)
 }
 
 char *
-sl_vm_describe_table(json_t *vms, gboolean header, gboolean numeric, int verbose)
+sl_vm_describe_table(json_t *vms, gboolean header, gboolean color, gboolean numeric, int verbose)
 {
   size_t nvms = json_array_size(vms);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
@@ -196,10 +196,13 @@ sl_vm_describe_table(json_t *vms, gboolean header, gboolean numeric, int verbose
     char *labels[N_COLS];
     for (int c = 0; c < N_COLS; c++)
       labels[c] = (char *)columns[c].label;
-    g_string_append(out, "\033[1;31m");
+    if (color)
+      g_string_append(out, "\033[1;31m");
     append_row(out, labels, width);
-    g_string_truncate(out, out->len - 1);
-    g_string_append(out, "\033[0m\n");
+    if (color) {
+      g_string_truncate(out, out->len - 1);
+      g_string_append(out, "\033[0m\n");
+    }
   }
   for (size_t i = 0; i < nvms; i++) {
     append_row(out, rows->pdata[i], width);

@@ -9,11 +9,6 @@
 #include "cli.h"
 #include "client.h"
 
-#ifndef SL_JSON_AUTOPTR
-#define SL_JSON_AUTOPTR
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
-#endif
-
 /* `--list-types`: header, one line per type (sorted by name, `*` marks
  * `selected`), then an empty line. `types` holds SlInstanceType*. */
 char *sl_vm_types_table(GPtrArray *types, const char *selected);
@@ -29,10 +24,11 @@ char *sl_vm_run_report(json_t *vms, const char *network);
 char *sl_vm_run_quiet(json_t *vms);
 
 /* The describe-instance table of the VM objects in `vms` (a JSON array):
- * ANSI red header (unless `header` is FALSE), one line per VM, and with
- * `verbose` >= 1 an extra indented line for a VM that has an `error`.
+ * header line (unless `header` is FALSE; in bold red ANSI codes when `color`), one line per
+ * VM, and with `verbose` >= 1 an extra indented line for a VM that has an `error`.
  * `numeric`: never look host names up. */
-char *sl_vm_describe_table(json_t *vms, gboolean header, gboolean numeric, int verbose);
+char *sl_vm_describe_table(json_t *vms, gboolean header, gboolean color, gboolean numeric,
+                           int verbose);
 /* `-vvv` with one id: "-"x25, "<id> (all attributes)", sorted "  key = value". */
 char *sl_vm_attributes(json_t *vm);
 

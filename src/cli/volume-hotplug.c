@@ -22,6 +22,23 @@ reason(const GError *error)
   return g_str_has_prefix(m, "Service error: ") ? m + strlen("Service error: ") : m;
 }
 
+/* Text: a refusal is `DISK <uuid>: <reason>` on stdout. JSON: one object per volume in
+ * `results`, {"uuid", "vm", "target"} or {"uuid", "vm", "error"}. */
+static void
+print_result(json_t *results, const char *uuid, gint64 vm, const char *target, const char *error)
+{
+  if (results == NULL) {
+    printf("DISK %s: %s\n", uuid, error);
+    return;
+  }
+  json_t *o = json_pack("{s:s, s:I}", "uuid", uuid, "vm", (json_int_t)vm);
+  if (target != NULL)
+    json_object_set_new(o, "target", json_string(target));
+  else
+    json_object_set_new(o, "error", json_string(error));
+  json_array_append_new(results, o);
+}
+
 int
 sl_volume_hotplug(SlCli *cli, char **args, gboolean attach)
 {
@@ -44,11 +61,13 @@ sl_volume_hotplug(SlCli *cli, char **args, gboolean attach)
     return SL_EXIT_FAILED;
   }
   int status = SL_EXIT_OK;
+  g_autoptr(json_t) results = sl_out_json(cli) ? json_array() : NULL;
   for (char **u = args; *u; u++) {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_t) answer = NULL;
     if (!sl_is_disk_uuid(*u)) {
-      printf("DISK %s: Invalid UUID %s\n", *u, *u);
+      g_autofree char *msg = g_strdup_printf("Invalid UUID %s", *u);
+      print_result(results, *u, id, NULL, msg);
       status = SL_EXIT_FAILED;
       continue;
     }
@@ -62,14 +81,19 @@ sl_volume_hotplug(SlCli *cli, char **args, gboolean attach)
       answer = sl_client_call_json(client, "DELETE", path, NULL, NULL, &err);
     }
     if (!answer) {
-      printf("DISK %s: %s\n", *u, reason(err));
+      print_result(results, *u, id, NULL, reason(err));
       status = SL_EXIT_FAILED;
       continue;
     }
     const char *target = json_string_value(json_object_get(answer, "target"));
-    printf("%s %s %s VM %" G_GINT64_FORMAT " on /dev/%s\n", attach ? "ATTACHED" : "DETACHED", *u,
-           attach ? "in" : "from", id, target ? target : "?");
+    if (results == NULL)
+      printf("%s %s %s VM %" G_GINT64_FORMAT " on /dev/%s\n", attach ? "ATTACHED" : "DETACHED", *u,
+             attach ? "in" : "from", id, target ? target : "?");
+    else
+      print_result(results, *u, id, target ? target : "", NULL);
   }
+  if (results != NULL)
+    sl_out_print_json(results);
   fflush(stdout);
   return status;
 }
@@ -85,5 +109,5 @@ static const SlOption hotplug_opts[] = {
 };
 
 const SlOption *const sl_volume_hotplug_options[] = {
-    sl_opts_base,  sl_opts_config, sl_opts_auth, sl_opts_endpoint,
-    sl_opts_pdisk, hotplug_opts,   NULL};
+    sl_opts_base,     sl_opts_json,  sl_opts_config, sl_opts_auth,
+    sl_opts_endpoint, sl_opts_pdisk, hotplug_opts,   NULL};

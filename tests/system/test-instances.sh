@@ -108,8 +108,17 @@ ip1=$(sed -n 's/^\tPublic ip: //p' <<<"$OUT")
 if [ -z "$vm1" ]; then finish; exit; fi
 
 run stratus-describe-instance -c "$A"
-header=$'\e[1;31mid  state     vcpu memory    cpu% host/ip                 name\e[0m'
-expect "describe-instance header" test "$(head -1 <<<"$OUT")" = "$header"
+plain='id  state     vcpu memory    cpu% host/ip                 name'
+header=$'\e[1;31m'"$plain"$'\e[0m'
+# docs/json.md: colour only on a terminal without NO_COLOR (13.05 coloured pipes too)
+expect "describe-instance header in a pipe is plain" test "$(head -1 <<<"$OUT")" = "$plain"
+expect "no escape byte in a pipe" bash -c "! grep -q \$'\\e' <<<\"\$0\"" "$OUT"
+tty_out=$(script -qec "stratus-describe-instance -c '$A'" /dev/null </dev/null | tr -d '\r')
+expect "describe-instance header on a terminal is coloured" test "$(head -1 <<<"$tty_out")" = "$header"
+tty_out=$(NO_COLOR=1 script -qec "stratus-describe-instance -c '$A'" /dev/null </dev/null | tr -d '\r')
+expect "NO_COLOR on a terminal: plain header" test "$(head -1 <<<"$tty_out")" = "$plain"
+tty_out=$(script -qec "stratus-describe-instance --json -c '$A'" /dev/null </dev/null | tr -d '\r')
+expect "--json on a terminal: no escape byte" bash -c "! grep -q \$'\\e' <<<\"\$0\"" "$tty_out"
 expect "describe-instance lists the vm" grep -Eq "^$vm1 +[A-Z][a-z_]+ +1 +[0-9]+ +[0-9]+ +$ip1 +" <<<"$OUT"
 expect "vm1 reaches Running" wait_for 300 bash -c "[ \"\$(stratus-describe-instance -c '$A' -q $vm1 | awk '{print \$2}')\" = Running ]"
 check_out "describe-instance <id> row" "^$vm1 +Running +1 +[0-9]+ +[0-9]+ +$ip1 +one-$vm1$" \

@@ -118,16 +118,21 @@ test_describe_table(void **state)
                            " \"cpu\": 0, \"ip\": \"127.100.0.3\", \"name\": \"one-166\","
                            " \"error\": \"no room\"}]",
                            0, NULL);
-  g_autofree char *table = sl_vm_describe_table(vms, TRUE, FALSE, 0);
+  g_autofree char *table = sl_vm_describe_table(vms, TRUE, TRUE, FALSE, 0);
   assert_string_equal(table, HEADER("id  state     vcpu memory    cpu% host/ip                 "
                                     "name") "165 Running   1    131072    1    127.100.0.2         "
                                             "    one-165\n"
                                             "166 Pending   1    0         0    127.100.0.3         "
                                             "    one-166\n");
-  g_autofree char *verbose = sl_vm_describe_table(vms, FALSE, TRUE, 1);
+  g_autofree char *verbose = sl_vm_describe_table(vms, FALSE, FALSE, TRUE, 1);
   assert_string_equal(verbose, "165 Running   1    131072    1    127.100.0.2             one-165\n"
                                "166 Pending   1    0         0    127.100.0.3             one-166\n"
                                "    no room\n");
+  /* not a terminal (or NO_COLOR): the same header without escape codes */
+  g_autofree char *plain = sl_vm_describe_table(vms, TRUE, FALSE, TRUE, 0);
+  assert_true(g_str_has_prefix(plain, "id  state     vcpu memory    cpu% host/ip                 "
+                                      "name\n165 Running "));
+  assert_null(strchr(plain, '\033'));
   json_decref(vms);
 }
 
@@ -146,7 +151,7 @@ test_describe_networks(void **state)
                            " \"cpu\": 0, \"ip\": \"10.78.0.9\", \"name\": \"c\","
                            " \"network\": \"private\"}]",
                            0, NULL);
-  g_autofree char *table = sl_vm_describe_table(vms, FALSE, TRUE, 0);
+  g_autofree char *table = sl_vm_describe_table(vms, FALSE, FALSE, TRUE, 0);
   assert_string_equal(table, "1   Running   1    0         0    127.100.0.2             a\n"
                              "2   Running   1    0         0    10.77.0.5               b\n"
                              "\tLocal ip: 10.77.0.5\n"
@@ -166,7 +171,7 @@ test_describe_widening(void **state)
                            " {\"id\": 7, \"state\": \"Done\", \"vcpu\": 16, \"memory\": 12,"
                            " \"cpu\": 3, \"ip\": \"2001:db8:aaaa:bbbb::11:2\", \"name\": \"b\"}]",
                            0, NULL);
-  g_autofree char *table = sl_vm_describe_table(vms, TRUE, TRUE, 0);
+  g_autofree char *table = sl_vm_describe_table(vms, TRUE, TRUE, TRUE, 0);
   assert_string_equal(table, HEADER("id   state          vcpu memory    cpu% host/ip               "
                                     "   name") "1650 Prolog_Migrate 1    1572864   100  "
                                                "134.158.175.201          a\n"
